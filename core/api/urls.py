@@ -1,0 +1,5 @@
+from django.urls import path
+
+from core.api import views
+
+urlpatterns = [path("me/", views.MeApi.as_view(), name="api-me")]

@@ -1,0 +1,78 @@
+"""The timer rules of DOMAIN.md with their default durations and clocks (SLA-3).
+
+Rows are created on migrate when missing and never overwritten: a manager's change in
+the admin wins. Apps start timers by these codes.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.utils.translation import gettext_lazy as _
+
+from core.models import Clock
+
+
+@dataclass(frozen=True)
+class RuleDefault:
+    code: str
+    name: str
+    clock: str
+    duration: dt.timedelta
+    on_breach: str
+    minimum: dt.timedelta | None = None
+
+
+H = dt.timedelta(hours=1)
+D = dt.timedelta(days=1)
+
+DEFAULT_RULES = [
+    RuleDefault("OUT-12", _("Counter wait"), Clock.WALL, 30 * dt.timedelta(minutes=1),
+                _("Counted as a wait breach of the outlet; the outlet head is told.")),
+    RuleDefault("OUT-13", _("Motor policy issuance"), Clock.WALL, 15 * dt.timedelta(minutes=1),
+                _("Counted as an issuance breach of the outlet.")),
+    RuleDefault("OUT-14", _("Consultation reply"), Clock.WALL, 8 * H,
+                _("The promised reply time passed; the owner and the outlet head are told.")),
+    RuleDefault("PUB-4", _("Public notice minimum period"), Clock.WALL, 7 * D,
+                _("The responsible clerk is told the notice can be closed."), minimum=7 * D),
+    RuleDefault("CLM-4", _("Major case report to head office"), Clock.WALL, 24 * H,
+                _("Escalated to the county manager and the city claims centre.")),
+    RuleDefault("CLM-7", _("Remote assessment upload"), Clock.WALL, 24 * H,
+                _("The case is flagged for missing remote-assessment materials.")),
+    RuleDefault("CLM-9", _("Transfer documents to the claims centre"), Clock.WORKING_DAYS, 3 * D,
+                _("The case is flagged and the outlet head is told.")),
+    RuleDefault("CLM-10-review", _("Review of a complete file"), Clock.WORKING_DAYS, 3 * D,
+                _("The claims centre is told the review is late.")),
+    RuleDefault("CLM-10-pay-small", _("Payment under 5,000 yuan"), Clock.WORKING_DAYS, 3 * D,
+                _("The claims centre is told the payment is late.")),
+    RuleDefault("CLM-10-pay", _("Payment of 5,000 yuan or more"), Clock.WORKING_DAYS, 7 * D,
+                _("The claims centre is told the payment is late.")),
+    RuleDefault("CLM-10-special", _("Special or complex case"), Clock.WORKING_DAYS, 30 * D,
+                _("Escalated to the city claims centre.")),
+    RuleDefault("CLM-10-progress", _("Progress message to the customer"), Clock.WORKING_DAYS, 3 * D,
+                _("The case owner is reminded to send a progress message.")),
+    RuleDefault("CMP-5", _("Forward a claim complaint to the claims centre"), Clock.WORKING_HOURS, H,
+                _("Escalated along the chain: outlet head, county manager, city claims centre.")),
+    RuleDefault("REG-2", _("Complaint decided and complainant told"), Clock.WALL, 15 * D,
+                _("Regulatory bound breached: the county manager is told.")),
+]
+
+
+def ensure_default_rules() -> int:
+    """Create the default rule rows that do not exist yet; returns how many."""
+    from core.models import TimerRule
+
+    created = 0
+    for rule in DEFAULT_RULES:
+        _, was_created = TimerRule.objects.get_or_create(
+            code=rule.code,
+            county=None,
+            defaults={
+                "name": str(rule.name),
+                "clock": rule.clock,
+                "duration": rule.duration,
+                "minimum": rule.minimum,
+                "on_breach": str(rule.on_breach),
+            },
+        )
+        created += was_created
+    return created
