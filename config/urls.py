@@ -5,6 +5,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from core.views_audit import record_history
 from core.views_health import healthz
 
 admin.site.site_header = _("Sannong Desk administration")
@@ -13,6 +14,7 @@ admin.site.site_title = _("Sannong Desk")
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("audit/<str:model_label>/<int:pk>/", record_history, name="record_history"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("core.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -5,6 +5,7 @@ it; a superuser sees everything. Business models say where their node is with
 `scope_field` (a lookup path to an OrgUnit, default "org_unit").
 """
 
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -14,7 +15,7 @@ class NotInScope(Exception):
     reveal nothing about other outlets' records."""
 
 
-class ReadOnlyRole(Exception):
+class ReadOnlyRole(PermissionDenied):
     """A read-only role (auditor) tried to change something."""
 
 

@@ -7,7 +7,6 @@ from django.db import transaction
 
 from core.models import CalendarDay, CalendarYear
 
-
 # chinesecalendar names holidays in English; the calendar is shown in Chinese.
 HOLIDAY_NAMES = {
     "New Year's Day": "元旦",
@@ -40,13 +39,21 @@ def calendar_load_year(*, year: int) -> CalendarYear:
     )
     calendar_year.days.all().delete()
     days = [
-        CalendarDay(calendar_year=calendar_year, date=day, kind=CalendarDay.Kind.HOLIDAY,
-                    name=_name(holiday))
+        CalendarDay(
+            calendar_year=calendar_year,
+            date=day,
+            kind=CalendarDay.Kind.HOLIDAY,
+            name=_name(holiday),
+        )
         for day, holiday in chinese_calendar.holidays.items()
         if day.year == year and day.weekday() < 5
     ] + [
-        CalendarDay(calendar_year=calendar_year, date=day, kind=CalendarDay.Kind.WORKDAY,
-                    name=_name(holiday))
+        CalendarDay(
+            calendar_year=calendar_year,
+            date=day,
+            kind=CalendarDay.Kind.WORKDAY,
+            name=_name(holiday),
+        )
         for day, holiday in chinese_calendar.workdays.items()
         if day.year == year and day.weekday() >= 5
     ]

@@ -42,9 +42,7 @@ def responsible_managers(org_unit: OrgUnit) -> list[User]:
     heads = User.objects.filter(is_active=True, role=Role.OUTLET_HEAD, org_unit_id=org_unit.pk)
     if heads:
         return list(heads)
-    return list(
-        User.objects.filter(is_active=True, role__in=MANAGER_ROLES, org_unit_id__in=ids)
-    )
+    return list(User.objects.filter(is_active=True, role__in=MANAGER_ROLES, org_unit_id__in=ids))
 
 
 def notify_staff(

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -28,8 +29,8 @@ _handlers: dict[str, BreachHandler] = {}
 SWEEP_HEARTBEAT = "sla-sweep"
 
 
-class TimerStateError(Exception):
-    pass
+class TimerStateError(ValidationError):
+    """The timer is not in a state that allows this step."""
 
 
 def breach_handler(rule_code: str) -> Callable[[BreachHandler], BreachHandler]:
@@ -98,8 +99,12 @@ def timer_start(
         provisional=deadline.provisional,
     )
     TimerEvent.objects.create(
-        timer=timer, kind=TimerEvent.Kind.STARTED, at=started_at, by=by,
-        detail=_("Due %(due)s") % {"due": timezone.localtime(deadline.due).strftime("%Y-%m-%d %H:%M")},
+        timer=timer,
+        kind=TimerEvent.Kind.STARTED,
+        at=started_at,
+        by=by,
+        detail=_("Due %(due)s")
+        % {"due": timezone.localtime(deadline.due).strftime("%Y-%m-%d %H:%M")},
     )
     return timer
 
@@ -115,7 +120,9 @@ def _locked(timer: SlaTimer) -> SlaTimer:
 
 
 @transaction.atomic
-def timer_pause(*, timer: SlaTimer, reason: str, by=None, at: dt.datetime | None = None) -> SlaTimer:
+def timer_pause(
+    *, timer: SlaTimer, reason: str, by=None, at: dt.datetime | None = None
+) -> SlaTimer:
     """SLA-5: stop the clock while waiting on the customer, keeping the remaining time.
     Locks the timer row."""
     timer = _locked(timer)
@@ -181,7 +188,9 @@ def _remaining_at(timer: SlaTimer, at: dt.datetime) -> dt.timedelta:
     return max(left, dt.timedelta(0))
 
 
-def _replay(timer: SlaTimer, calendar: clocks.Calendar) -> tuple[clocks.Deadline | None, dt.timedelta]:
+def _replay(
+    timer: SlaTimer, calendar: clocks.Calendar
+) -> tuple[clocks.Deadline | None, dt.timedelta]:
     """Recompute a timer from its start, budget and pauses (SLA-5): the due time if it is
     running, and the time left."""
     county = timer.org_unit.county
@@ -226,7 +235,11 @@ def timers_recompute(*, queryset: models.QuerySet | None = None, reason: str = "
                 new = (None, remaining, timer.provisional)
             else:
                 new = (deadline.due, None, deadline.provisional)
-            if (timer.due_at, timer.remaining, timer.provisional) == new and timer.budget == timer.rule.duration:
+            if (
+                timer.due_at,
+                timer.remaining,
+                timer.provisional,
+            ) == new and timer.budget == timer.rule.duration:
                 continue
             old_due = timer.due_at
             timer.due_at, timer.remaining, timer.provisional = new
@@ -249,7 +262,8 @@ def _fmt(value: dt.datetime | None) -> str:
 def timers_recompute_for_rule(*, rule: TimerRule) -> int:
     """SLA-5: a rule's duration changed; recompute the open timers it governs."""
     return timers_recompute(
-        queryset=SlaTimer.objects.filter(rule=rule), reason=_("Rule %(code)s changed") % {"code": rule.code}
+        queryset=SlaTimer.objects.filter(rule=rule),
+        reason=_("Rule %(code)s changed") % {"code": rule.code},
     )
 
 
@@ -258,9 +272,13 @@ def timers_recompute_for_year(*, year: int) -> int:
     timers that reach into it (the provisional ones and those due from that year on)."""
     start = clocks._at(dt.date(year, 1, 1), dt.time.min)
     affected = SlaTimer.objects.exclude(clock=Clock.WALL).filter(
-        models.Q(provisional=True) | models.Q(due_at__gte=start) | models.Q(state=SlaTimer.State.PAUSED)
+        models.Q(provisional=True)
+        | models.Q(due_at__gte=start)
+        | models.Q(state=SlaTimer.State.PAUSED)
     )
-    return timers_recompute(queryset=affected, reason=_("Calendar %(year)s changed") % {"year": year})
+    return timers_recompute(
+        queryset=affected, reason=_("Calendar %(year)s changed") % {"year": year}
+    )
 
 
 @dataclass

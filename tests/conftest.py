@@ -23,11 +23,18 @@ class Tree:
 def tree(db) -> Tree:
     province = OrgUnitFactory(kind=OrgUnit.Kind.PROVINCE, code="44", name="广东省分公司")
     city = OrgUnitFactory(
-        kind=OrgUnit.Kind.CITY, code="4418", name="清远市分公司", parent=province,
+        kind=OrgUnit.Kind.CITY,
+        code="4418",
+        name="清远市分公司",
+        parent=province,
         has_claims_centre=True,
     )
-    county = OrgUnitFactory(kind=OrgUnit.Kind.COUNTY, code="441823", name="阳山县支公司", parent=city)
-    other = OrgUnitFactory(kind=OrgUnit.Kind.COUNTY, code="441825", name="连山县支公司", parent=city)
+    county = OrgUnitFactory(
+        kind=OrgUnit.Kind.COUNTY, code="441823", name="阳山县支公司", parent=city
+    )
+    other = OrgUnitFactory(
+        kind=OrgUnit.Kind.COUNTY, code="441825", name="连山县支公司", parent=city
+    )
     return Tree(
         province=province,
         city=city,

@@ -43,5 +43,3 @@ class ApiTokenScheme(OpenApiAuthenticationExtension):
             "name": "Authorization",
             "description": 'Token of an API client: "Token <key>"',
         }
-
-

@@ -1,6 +1,6 @@
 """One error format for the whole API:
 
-    {"error": {"code": "not_found", "message": "...", "fields": {...}}}
+{"error": {"code": "not_found", "message": "...", "fields": {...}}}
 """
 
 from django.core.exceptions import PermissionDenied

@@ -11,7 +11,10 @@ class ApiToken(models.Model):
     PREFIX_LENGTH = 8
 
     user = models.ForeignKey(
-        "core.User", verbose_name=_("API client"), on_delete=models.CASCADE, related_name="api_tokens"
+        "core.User",
+        verbose_name=_("API client"),
+        on_delete=models.CASCADE,
+        related_name="api_tokens",
     )
     name = models.CharField(_("name"), max_length=100)
     prefix = models.CharField(_("prefix"), max_length=PREFIX_LENGTH, unique=True, editable=False)
@@ -19,6 +22,8 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    scope_field = "user__org_unit"
 
     class Meta:
         verbose_name = _("API token")

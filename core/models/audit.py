@@ -19,7 +19,12 @@ class PersonalDataAccess(models.Model):
     row_count = models.PositiveIntegerField(_("rows"), default=1)
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
 
+    scope_field = "user__org_unit"
+
     class Meta:
         verbose_name = _("personal data access")
         verbose_name_plural = _("personal data accesses")
         ordering = ["-at"]
+
+    def __str__(self):
+        return f"{self.user} {self.get_action_display()} {self.model} {self.object_id}"

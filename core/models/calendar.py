@@ -74,12 +74,17 @@ class WorkingPeriod(models.Model):
     end = models.TimeField(_("end"))
     history = HistoricalRecords()
 
+    scope_field = "county"
+
     class Meta:
         verbose_name = _("working period")
         verbose_name_plural = _("working periods")
         ordering = ["county", "start"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(end__gt=models.F("start")), name="working_period_ends_after_start")
+            models.CheckConstraint(
+                condition=models.Q(end__gt=models.F("start")),
+                name="working_period_ends_after_start",
+            )
         ]
 
     def __str__(self):

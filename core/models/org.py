@@ -50,6 +50,9 @@ class OrgUnit(models.Model):
     is_active = models.BooleanField(_("active"), default=True)
     history = HistoricalRecords()
 
+    # core.access: a unit is in scope when it is the user's unit or below it.
+    scope_field = "self"
+
     class Meta:
         verbose_name = _("organisation unit")
         verbose_name_plural = _("organisation units")
@@ -69,17 +72,6 @@ class OrgUnit(models.Model):
     def __str__(self):
         return self.name
 
-    def clean(self):
-        expected = self.PARENT_KIND[self.Kind(self.kind)] if self.kind else None
-        actual = self.parent.kind if self.parent_id else None
-        if expected != actual:
-            raise ValidationError(
-                {"parent": _("A %(kind)s must sit directly under a %(parent)s.")
-                 % {"kind": self.get_kind_display(), "parent": expected or "-"}}
-            )
-        if self.pk and self.parent_id and self.parent.path.startswith(self.path):
-            raise ValidationError({"parent": _("A unit cannot move below itself.")})
-
     @transaction.atomic
     def save(self, *args, **kwargs):
         old_path = self.path
@@ -93,6 +85,19 @@ class OrgUnit(models.Model):
             OrgUnit.objects.filter(path__startswith=old_path).exclude(pk=self.pk).update(
                 path=Concat(models.Value(self.path), Substr("path", len(old_path) + 1))
             )
+
+    def clean(self):
+        expected = self.PARENT_KIND[self.Kind(self.kind)] if self.kind else None
+        actual = self.parent.kind if self.parent_id else None
+        if expected != actual:
+            raise ValidationError(
+                {
+                    "parent": _("A %(kind)s must sit directly under a %(parent)s.")
+                    % {"kind": self.get_kind_display(), "parent": expected or "-"}
+                }
+            )
+        if self.pk and self.parent_id and self.parent.path.startswith(self.path):
+            raise ValidationError({"parent": _("A unit cannot move below itself.")})
 
     def ancestor_of_kind(self, kind: str) -> "OrgUnit | None":
         """The unit of `kind` on the way up from here (itself included)."""
@@ -169,8 +174,10 @@ class User(AbstractUser):
             raise ValidationError(_("Every user needs a role and an organisation unit."))
         if self.org_unit.kind not in ROLE_UNIT_KINDS[Role(self.role)]:
             raise ValidationError(
-                {"org_unit": _("A %(role)s cannot be placed at a %(kind)s.")
-                 % {"role": self.get_role_display(), "kind": self.org_unit.get_kind_display()}}
+                {
+                    "org_unit": _("A %(role)s cannot be placed at a %(kind)s.")
+                    % {"role": self.get_role_display(), "kind": self.org_unit.get_kind_display()}
+                }
             )
 
     @property

@@ -112,15 +112,15 @@ class SlaTimer(models.Model):
     budget = models.DurationField(_("duration"))
     started_at = models.DateTimeField(_("started at"))
     due_at = models.DateTimeField(_("due at"), null=True, blank=True)
-    remaining = models.DurationField(
-        _("remaining when paused"), null=True, blank=True
-    )
+    remaining = models.DurationField(_("remaining when paused"), null=True, blank=True)
     provisional = models.BooleanField(
         _("provisional"),
         default=False,
         help_text=_("The due time crosses a year whose official calendar is not known yet."),
     )
-    state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.RUNNING)
+    state = models.CharField(
+        _("state"), max_length=16, choices=State.choices, default=State.RUNNING
+    )
     ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
     attempts = models.PositiveIntegerField(_("breach attempts"), default=0)
     retry_at = models.DateTimeField(_("retry at"), null=True, blank=True)
@@ -179,6 +179,9 @@ class TimerPause(models.Model):
             )
         ]
 
+    def __str__(self):
+        return f"{self.paused_at:%Y-%m-%d %H:%M} {self.reason}"
+
 
 class TimerEvent(models.Model):
     """SLA-6: the visible history of a timer."""
@@ -212,6 +215,9 @@ class TimerEvent(models.Model):
             )
         ]
 
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.at:%Y-%m-%d %H:%M}"
+
 
 class SweepHeartbeat(models.Model):
     """SLA-1: each beat sweep stamps its row; a stale stamp is an alarm."""
@@ -225,3 +231,6 @@ class SweepHeartbeat(models.Model):
     class Meta:
         verbose_name = _("sweep heartbeat")
         verbose_name_plural = _("sweep heartbeats")
+
+    def __str__(self):
+        return self.name
