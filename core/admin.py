@@ -3,7 +3,6 @@ through core.access exactly like the UI and the API (OUT-1)."""
 
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
-from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -26,7 +25,7 @@ from core.models import (
     User,
     WorkingPeriod,
 )
-from core.tasks import recompute_timers_for_rule
+from core.timers import timer_rule_change
 
 
 class RoleAdminMixin:
@@ -162,9 +161,10 @@ class TimerRuleAdmin(RoleAdminMixin, SimpleHistoryAdmin):
         return ("code", "clock", "minimum") if obj else ("minimum",)
 
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
         if change and "duration" in form.changed_data:
-            transaction.on_commit(lambda: recompute_timers_for_rule.delay(obj.pk))
+            timer_rule_change(rule=obj, duration=obj.duration, by=request.user)
+        else:
+            super().save_model(request, obj, form, change)
 
 
 class TimerPauseInline(admin.TabularInline):

@@ -128,3 +128,10 @@ def outbox_deliver(*, batch_size: int = 100) -> int:
                     message.save(update_fields=["attempts", "last_error"])
         if len(batch) < batch_size:
             return delivered
+
+
+def notification_mark_read(*, notification: Notification) -> Notification:
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        notification.save(update_fields=["read_at"])
+    return notification

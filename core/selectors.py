@@ -8,7 +8,7 @@ from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, W
 from django.utils import timezone
 
 from core.access import get_in_scope, in_scope
-from core.models import EvidencePhoto, OrgUnit, SlaTimer, User
+from core.models import EvidencePhoto, Notification, OrgUnit, SlaTimer, User
 
 RECENT_BREACH_DAYS = 7
 
@@ -94,3 +94,13 @@ def org_unit_list(*, user) -> QuerySet:
 
 def org_unit_get(*, user, pk: int) -> OrgUnit:
     return get_in_scope(OrgUnit.objects.all(), user, pk=pk)
+
+
+def notification_list_for(*, user) -> QuerySet:
+    """The user's own in-app inbox, newest first."""
+    return Notification.objects.filter(recipient=user)
+
+
+def notification_get(*, user, pk: int) -> Notification:
+    """Only the recipient reaches a notification, whatever their rank."""
+    return get_in_scope(Notification.objects.filter(recipient=user), user, pk=pk)

@@ -267,6 +267,19 @@ def timers_recompute_for_rule(*, rule: TimerRule) -> int:
     )
 
 
+def timer_rule_change(*, rule: TimerRule, duration: dt.timedelta, by=None) -> TimerRule:
+    """SLA-5: give a rule a new duration (its floor is checked by the model) and
+    recompute its open timers in the worker once the change has committed."""
+    from core.audit import save_with_reason
+    from core.tasks import recompute_timers_for_rule
+
+    rule.duration = duration
+    rule.full_clean()
+    save_with_reason(rule, by=by)
+    recompute_timers_for_rule.delay_on_commit(rule.pk)
+    return rule
+
+
 def timers_recompute_for_year(*, year: int) -> int:
     """SLA-4: a year's calendar was entered or corrected; recompute the calendar-bound
     timers that reach into it (the provisional ones and those due from that year on)."""

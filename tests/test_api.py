@@ -162,3 +162,19 @@ def test_openapi_schema_is_served_offline(client, db):
     assert "/api/v1/timers/" in paths and "/api/v1/org-units/" in paths
     docs = client.get("/api/docs/").content.decode()
     assert "cdn" not in docs.lower() and "unpkg" not in docs.lower()
+
+
+def test_notifications_are_private_to_their_recipient(tree, clerk_a, county_manager):
+    from core.notifications import notify_staff, outbox_deliver
+
+    notify_staff(
+        org_unit=tree.outlet_a, subject="超时提醒", body="…", dedup_key="t1", recipients=[clerk_a]
+    )
+    outbox_deliver()
+    rows = as_user(clerk_a).get("/api/v1/notifications/?read_at__isnull=true").json()["results"]
+    assert [row["title"] for row in rows] == ["超时提醒"]
+    # Even the county manager above the clerk cannot read or mark it.
+    assert as_user(county_manager).get("/api/v1/notifications/").json()["count"] == 0
+    url = f"/api/v1/notifications/{rows[0]['id']}/read/"
+    assert as_user(county_manager).post(url).status_code == 404
+    assert as_user(clerk_a).post(url).json()["read_at"] is not None

@@ -10,4 +10,10 @@ urlpatterns = [
     path("timers/<int:pk>/", views.TimerDetailApi.as_view(), name="api-timer-detail"),
     path("timers/<int:pk>/pause/", views.TimerPauseApi.as_view(), name="api-timer-pause"),
     path("timers/<int:pk>/resume/", views.TimerResumeApi.as_view(), name="api-timer-resume"),
+    path("notifications/", views.NotificationListApi.as_view(), name="api-notification-list"),
+    path(
+        "notifications/<int:pk>/read/",
+        views.NotificationReadApi.as_view(),
+        name="api-notification-read",
+    ),
 ]

@@ -15,7 +15,8 @@ from rest_framework.views import APIView
 from core import selectors, timers
 from core.access import check_can_write
 from core.api.serializers import OrgUnitRefSerializer, UserRefSerializer
-from core.models import OrgUnit, SlaTimer
+from core.models import Notification, OrgUnit, SlaTimer
+from core.notifications import notification_mark_read
 
 
 class MeApi(APIView):
@@ -187,3 +188,27 @@ class TimerResumeApi(APIView):
         check_can_write(request.user, timer)
         timer = timers.timer_resume(timer=timer, by=request.user)
         return Response(TimerDetailOutputSerializer(timer).data)
+
+
+class NotificationOutputSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Notification
+        fields = ["id", "title", "body", "link", "created_at", "read_at"]
+
+
+class NotificationListApi(ListAPIView):
+    """The caller's in-app inbox."""
+
+    serializer_class = NotificationOutputSerializer
+    filterset_fields = {"read_at": ["isnull"]}
+
+    def get_queryset(self):
+        return selectors.notification_list_for(user=self.request.user)
+
+
+class NotificationReadApi(APIView):
+    @extend_schema(request=None, responses=NotificationOutputSerializer)
+    def post(self, request, pk: int):
+        notification = selectors.notification_get(user=request.user, pk=pk)
+        notification = notification_mark_read(notification=notification)
+        return Response(NotificationOutputSerializer(notification).data)
