@@ -1,11 +1,10 @@
-from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from core.views_audit import record_history
+from core.views_evidence import evidence_file
 from core.views_health import healthz
 
 admin.site.site_header = _("Sannong Desk administration")
@@ -15,12 +14,11 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("audit/<str:model_label>/<int:pk>/", record_history, name="record_history"),
+    # Evidence is private: only derived copies, only through the scoped view (REG-3).
+    path("evidence/<int:pk>/<slug:variant>.jpg", evidence_file, name="evidence_file"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("core.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include("core.urls")),
 ]
-
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
