@@ -1,2 +1,28 @@
+"""Template context for every page: the role-based navigation and the SLA-1 alarm."""
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from core.timers import sweep_is_stale
+from core.views import can_see_branch_timers
+
+
 def navigation(request):
-    return {}
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    items = [("home", _("Home")), ("my_timers", _("My timers"))]
+    if can_see_branch_timers(user):
+        items.append(("branch_timers", _("Timers of my branch")))
+    match = getattr(request, "resolver_match", None)
+    current = match.url_name if match else None
+    nav = [
+        {"url": reverse(name), "label": label, "current": name == current} for name, label in items
+    ]
+    if user.is_staff and user.is_manager:
+        nav.append({"url": reverse("admin:index"), "label": _("Administration"), "current": False})
+    return {
+        "nav_items": nav,
+        # SLA-1: a stale sweep is itself an alarm; managers are the ones who can act.
+        "sweep_stale": user.is_manager and sweep_is_stale(),
+    }
