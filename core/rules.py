@@ -130,20 +130,25 @@ DEFAULT_RULES = [
 
 def ensure_default_rules() -> int:
     """Create the default rule rows that do not exist yet; returns how many."""
+    from django.utils import translation
+
     from core.models import TimerRule
 
-    created = 0
-    for rule in DEFAULT_RULES:
-        _, was_created = TimerRule.objects.get_or_create(
-            code=rule.code,
-            county=None,
-            defaults={
-                "name": str(rule.name),
-                "clock": rule.clock,
-                "duration": rule.duration,
-                "minimum": rule.minimum,
-                "on_breach": str(rule.on_breach),
-            },
-        )
-        created += was_created
-    return created
+    # Stored as the English msgid so that the UI can translate it to the reader's language.
+    with translation.override("en"):
+        return sum(_ensure(rule, TimerRule) for rule in DEFAULT_RULES)
+
+
+def _ensure(rule: RuleDefault, model) -> bool:
+    _, was_created = model.objects.get_or_create(
+        code=rule.code,
+        county=None,
+        defaults={
+            "name": str(rule.name),
+            "clock": rule.clock,
+            "duration": rule.duration,
+            "minimum": rule.minimum,
+            "on_breach": str(rule.on_breach),
+        },
+    )
+    return was_created

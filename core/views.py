@@ -13,7 +13,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.vary import vary_on_headers
 
 from core.access import NotInScope
-from core.models import SlaTimer
+from core.models import Role, SlaTimer
 from core.selectors import (
     RECENT_BREACH_DAYS,
     timer_counts_for_owner,
@@ -28,8 +28,10 @@ TIMERS_PER_PAGE = 50
 
 
 def can_see_branch_timers(user) -> bool:
-    """Managers review their branch's timers; auditors read them (read-only)."""
-    return user.is_authenticated and (user.is_manager or user.is_read_only)
+    """Managers and outlet heads review their branch's timers; auditors read them."""
+    return user.is_authenticated and (
+        user.is_manager or user.is_read_only or user.role == Role.OUTLET_HEAD
+    )
 
 
 def humanize_duration(delta: dt.timedelta) -> str:

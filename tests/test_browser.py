@@ -60,8 +60,8 @@ class Watched:
     """A page whose requests, console errors and CSP violations are recorded."""
 
     def __init__(self, browser, base_url: str):
-        # Outlet PCs run Chinese Windows: the browser asks for zh-CN.
-        self.context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN")
+        # An English browser still gets the Chinese UI until the user switches.
+        self.context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="en-US")
         self.page = self.context.new_page()
         self.page.set_default_timeout(15_000)
         self.page.add_init_script(WATCH_CSP)

@@ -304,7 +304,8 @@ def test_sla_6_my_timers_shows_time_left_and_breach_action(client, tree, clerk_a
 def test_sla_6_my_timers_in_english_shows_time_left(client, tree, clerk_a):
     start(clerk_a, tree.outlet_a, minutes_ago=10)
     client.force_login(clerk_a)
-    html = client.get(reverse("my_timers"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    html = client.get(reverse("my_timers")).content.decode()
     assert "19 minutes left" in html
     assert "On breach" in html
     assert "OUT-12" in html
@@ -423,3 +424,24 @@ def test_superuser_sees_every_branch(client, tree, clerk_a, clerk_c):
     response = client.get(reverse("branch_timers"))
     assert {t.pk for t in response.context["page"]} == {a.pk, c.pk}
     assert "/admin/" in nav_urls(response)
+
+
+def test_out_1_outlet_head_reviews_only_their_outlets_timers(
+    client, tree, clerk_a, clerk_b, outlet_head_a
+):
+    from core import timers
+
+    mine = timers.timer_start(subject=tree.outlet_a, rule_code="OUT-12", org_unit=tree.outlet_a)
+    other = timers.timer_start(subject=tree.outlet_b, rule_code="OUT-12", org_unit=tree.outlet_b)
+    client.force_login(outlet_head_a)
+    shown = set(client.get(reverse("branch_timers")).context["page"])
+    assert mine in shown and other not in shown
+
+
+def test_ui_is_chinese_even_for_an_english_browser_until_the_user_switches(client, clerk_a):
+    client.force_login(clerk_a)
+    body = client.get(reverse("home"), HTTP_ACCEPT_LANGUAGE="en-US,en").content.decode()
+    assert "三农服务台" in body
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    body = client.get(reverse("home"), HTTP_ACCEPT_LANGUAGE="en-US,en").content.decode()
+    assert "Sannong Desk" in body
