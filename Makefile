@@ -3,6 +3,7 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+PORT ?= 8000
 
 .PHONY: run test setup system-deps install messages lint format bench clean
 
@@ -19,11 +20,14 @@ system-deps:
 
 setup: system-deps install
 
+# honcho numbers ports from PORT in Procfile order, so web gets PORT. `--env /dev/null`:
+# .env configures docker compose, and the steps before honcho do not read it either.
 run: setup
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	$(BIN)/python manage.py seed_demo
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f Procfile
+	@echo "Sannong Desk: http://127.0.0.1:$(PORT)/ (logins above; Ctrl-C stops web, worker and beat)"
+	PATH="$(CURDIR)/$(BIN):$$PATH" PORT=$(PORT) $(BIN)/honcho start -f Procfile --env /dev/null
 
 test: setup
 	scripts/run-tests.sh

@@ -10,6 +10,7 @@ import logging
 from collections.abc import Iterable
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
@@ -88,10 +89,21 @@ def notify_customer_sms(
     return message
 
 
+DELIVERY_PENDING_KEY = "outbox:delivery-pending"
+
+
 def _deliver_soon() -> None:
+    transaction.on_commit(_enqueue_delivery)
+
+
+def _enqueue_delivery() -> None:
+    """One queued delivery covers every message written before it runs: a sweep that
+    breaches a thousand timers queues one task, not a thousand. The key expires, so a
+    lost task only delays delivery until the next one (or the beat's own run)."""
     from core.tasks import deliver_outbox
 
-    deliver_outbox.delay_on_commit()
+    if cache.add(DELIVERY_PENDING_KEY, True, timeout=30):
+        deliver_outbox.delay()
 
 
 def outbox_deliver(*, batch_size: int = 100) -> int:

@@ -2,6 +2,7 @@
 service; callers enqueue them with `delay_on_commit`."""
 
 from celery import shared_task
+from django.core.cache import cache
 
 from core import notifications, timers
 
@@ -14,6 +15,8 @@ def sweep_timers() -> dict:
 
 @shared_task
 def deliver_outbox() -> int:
+    # Cleared first, so that messages written from now on queue a new delivery.
+    cache.delete(notifications.DELIVERY_PENDING_KEY)
     return notifications.outbox_deliver()
 
 

@@ -1,5 +1,7 @@
 """SLA-1..SLA-6: durable deadlines. A deadline is a row with a due time; beat acts on it."""
 
+import datetime as dt
+
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
@@ -56,7 +58,7 @@ class TimerRule(models.Model):
                 name="timer_rule_one_per_county",
             ),
             models.CheckConstraint(
-                condition=Q(duration__gt="0"), name="timer_rule_duration_positive"
+                condition=Q(duration__gt=dt.timedelta(0)), name="timer_rule_duration_positive"
             ),
         ]
 
