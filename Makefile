@@ -41,8 +41,13 @@ format: install
 	$(BIN)/ruff format .
 
 messages: install
-	$(BIN)/python manage.py makemessages -l zh_Hans --ignore=.venv --ignore=staticfiles
+	$(BIN)/python manage.py makemessages -l zh_Hans --ignore=.venv --ignore=staticfiles --ignore=tests
 	$(BIN)/python manage.py compilemessages --ignore=.venv
 
 bench: setup
 	scripts/run-bench.sh $(ONLY)
+
+# Forget the embedded default's data (SQLite file, broker, cache) and collected static.
+clean:
+	find var -mindepth 1 ! -name .gitkeep -delete
+	rm -rf staticfiles
