@@ -11,7 +11,9 @@ def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    items = [("home", _("Home")), ("my_timers", _("My timers"))]
+    unread = user.notifications.filter(read_at__isnull=True).count()
+    inbox_label = _("Inbox (%(count)s)") % {"count": unread} if unread else _("Inbox")
+    items = [("home", _("Home")), ("my_timers", _("My timers")), ("inbox", inbox_label)]
     if can_see_branch_timers(user):
         items.append(("branch_timers", _("Timers of my branch")))
     match = getattr(request, "resolver_match", None)

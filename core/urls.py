@@ -24,4 +24,6 @@ urlpatterns = [
     path("timers/", views.branch_timers, name="branch_timers"),
     path("timers/mine/", views.my_timers, name="my_timers"),
     path("timers/<int:pk>/", views.timer_detail, name="timer_detail"),
+    path("inbox/", views.inbox, name="inbox"),
+    path("inbox/<int:pk>/read/", views.inbox_mark_read, name="inbox_mark_read"),
 ]

@@ -1,4 +1,5 @@
-"""Browser pages of the platform shell: the dashboard and the SLA timer pages (SLA-6)."""
+"""Browser pages of the platform shell: the dashboard, the SLA timer pages (SLA-6) and the
+in-app inbox."""
 
 import datetime as dt
 
@@ -6,16 +7,20 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from core.access import NotInScope
 from core.models import Role, SlaTimer
+from core.notifications import notification_mark_read
 from core.selectors import (
     RECENT_BREACH_DAYS,
+    notification_get,
+    notification_list_for,
     timer_counts_for_owner,
     timer_counts_in_scope,
     timer_get,
@@ -128,3 +133,25 @@ def timer_detail(request, pk: int):
         pause.span = humanize_duration((pause.resumed_at or now) - pause.paused_at)
     context = {"timer": timer, "pauses": pauses, "events": timer.events.all()}
     return render(request, "core/timer_detail.html", context)
+
+
+@login_required
+def inbox(request):
+    """The staff member's in-app messages: breaches, reminders, escalations."""
+    page = Paginator(notification_list_for(user=request.user), TIMERS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "core/inbox.html", {"page": page})
+
+
+@login_required
+@require_POST
+def inbox_mark_read(request, pk: int):
+    try:
+        notification = notification_get(user=request.user, pk=pk)
+    except NotInScope:
+        raise Http404 from None
+    notification = notification_mark_read(notification=notification)
+    if request.htmx:
+        return render(request, "core/_notification.html", {"notification": notification})
+    return redirect("inbox")

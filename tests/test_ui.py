@@ -169,17 +169,17 @@ def test_language_switch_to_english(client, clerk_a):
 def test_navigation_differs_by_role(client, clerk_a, county_manager, auditor):
     fresh_heartbeat()
     client.force_login(clerk_a)
-    assert nav_urls(client.get("/")) == ["/", "/timers/mine/"]
+    assert nav_urls(client.get("/")) == ["/", "/timers/mine/", "/inbox/"]
 
     client.force_login(county_manager)
-    assert nav_urls(client.get("/")) == ["/", "/timers/mine/", "/timers/"]
+    assert nav_urls(client.get("/")) == ["/", "/timers/mine/", "/inbox/", "/timers/"]
 
     county_manager.is_staff = True
     county_manager.save()
-    assert nav_urls(client.get("/")) == ["/", "/timers/mine/", "/timers/", "/admin/"]
+    assert nav_urls(client.get("/")) == ["/", "/timers/mine/", "/inbox/", "/timers/", "/admin/"]
 
     client.force_login(auditor)
-    assert nav_urls(client.get("/")) == ["/", "/timers/mine/", "/timers/"]
+    assert nav_urls(client.get("/")) == ["/", "/timers/mine/", "/inbox/", "/timers/"]
 
 
 def test_navigation_marks_the_current_page(client, clerk_a):
@@ -445,3 +445,28 @@ def test_ui_is_chinese_even_for_an_english_browser_until_the_user_switches(clien
     client.post("/i18n/setlang/", {"language": "en", "next": "/"})
     body = client.get(reverse("home"), HTTP_ACCEPT_LANGUAGE="en-US,en").content.decode()
     assert "Sannong Desk" in body
+
+
+def test_sla_2_breach_message_reaches_the_owners_inbox_once(client, tree, clerk_a, clerk_b):
+    from core.notifications import outbox_deliver
+
+    timer = start(clerk_a, tree.outlet_a, minutes_ago=45)
+    timers.timers_sweep()
+    timers.timers_sweep()
+    outbox_deliver()
+    client.force_login(clerk_a)
+    response = client.get(reverse("inbox"))
+    page = list(response.context["page"])
+    assert len(page) == 1 and page[0].link == f"/timers/{timer.pk}/"
+    assert "收件箱 (1)" in response.content.decode()
+
+    # Another clerk can neither see nor mark it.
+    client.force_login(clerk_b)
+    assert not list(client.get(reverse("inbox")).context["page"])
+    assert client.post(reverse("inbox_mark_read", args=[page[0].pk])).status_code == 404
+
+    client.force_login(clerk_a)
+    response = client.post(reverse("inbox_mark_read", args=[page[0].pk]), HTTP_HX_REQUEST="true")
+    assert "已读" in response.content.decode()
+    page[0].refresh_from_db()
+    assert page[0].read_at is not None
