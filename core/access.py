@@ -7,12 +7,13 @@ it; a superuser sees everything. Business models say where their node is with
 
 from django.core.exceptions import PermissionDenied
 from django.db import models
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 
-class NotInScope(Exception):
-    """The record does not exist for this user. Views answer 404 so that guessed URLs
-    reveal nothing about other outlets' records."""
+class NotInScope(Http404):
+    """The record does not exist for this user: a 404 in views, API and admin alike, so
+    that guessed URLs reveal nothing about other outlets' records."""
 
 
 class ReadOnlyRole(PermissionDenied):

@@ -6,7 +6,6 @@ import datetime as dt
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -14,7 +13,6 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from core.access import NotInScope
 from core.models import Role, SlaTimer
 from core.notifications import notification_mark_read
 from core.selectors import (
@@ -122,10 +120,7 @@ def branch_timers(request):
 
 @login_required
 def timer_detail(request, pk: int):
-    try:
-        timer = timer_get(user=request.user, pk=pk)
-    except NotInScope:
-        raise Http404 from None
+    timer = timer_get(user=request.user, pk=pk)
     now = timezone.now()
     timer.time_left = time_left(timer, now)
     pauses = list(timer.pauses.all())
@@ -147,11 +142,7 @@ def inbox(request):
 @login_required
 @require_POST
 def inbox_mark_read(request, pk: int):
-    try:
-        notification = notification_get(user=request.user, pk=pk)
-    except NotInScope:
-        raise Http404 from None
-    notification = notification_mark_read(notification=notification)
+    notification = notification_mark_read(notification=notification_get(user=request.user, pk=pk))
     if request.htmx:
         return render(request, "core/_notification.html", {"notification": notification})
     return redirect("inbox")

@@ -5,7 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import render
 
-from core.access import NotInScope, get_in_scope
+from core.access import get_in_scope
 from core.audit import history_of
 
 
@@ -17,10 +17,7 @@ def record_history(request, model_label: str, pk: int):
         raise Http404 from None
     if not hasattr(model, "history"):
         raise Http404
-    try:
-        record = get_in_scope(model, request.user, pk=pk)
-    except NotInScope:
-        raise Http404 from None
+    record = get_in_scope(model, request.user, pk=pk)
     return render(
         request,
         "core/record_history.html",

@@ -9,15 +9,15 @@ from django.http import Http404
 from rest_framework import exceptions
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from core.access import NotInScope
-
 
 def exception_handler(exc, context):
+    # Services raise Django's exceptions; turn them into DRF's so that they all carry a
+    # code and a detail (core.access.NotInScope is an Http404).
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(
             exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         )
-    elif isinstance(exc, (Http404, NotInScope)):
+    elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied(*exc.args)
@@ -30,7 +30,7 @@ def exception_handler(exc, context):
         message = first[0] if isinstance(first, list) and first else str(first)
         body = {"code": "invalid", "message": str(message), "fields": detail}
     else:
-        codes = exc.get_codes() if isinstance(exc, exceptions.APIException) else "error"
+        codes = exc.get_codes()
         body = {"code": codes if isinstance(codes, str) else "error", "message": str(exc.detail)}
     response.data = {"error": body}
     return response
