@@ -25,7 +25,7 @@ from core.models import (
     User,
     WorkingPeriod,
 )
-from core.timers import timer_rule_change
+from core.timers import timer_rule_save
 
 
 class RoleAdminMixin:
@@ -160,11 +160,21 @@ class TimerRuleAdmin(RoleAdminMixin, SimpleHistoryAdmin):
     def get_readonly_fields(self, request, obj=None):
         return ("code", "clock", "minimum") if obj else ("minimum",)
 
+    def has_change_permission(self, request, obj=None):
+        # The default rules bind every county: only a superuser changes them; a county
+        # manager adds and changes their own county's rules.
+        if obj is not None and obj.county_id is None and not request.user.is_superuser:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        if not request.user.is_superuser and "county" in form.base_fields:
+            form.base_fields["county"].required = True
+        return form
+
     def save_model(self, request, obj, form, change):
-        if change and "duration" in form.changed_data:
-            timer_rule_change(rule=obj, duration=obj.duration, by=request.user)
-        else:
-            super().save_model(request, obj, form, change)
+        timer_rule_save(rule=obj, by=request.user)
 
 
 class TimerPauseInline(admin.TabularInline):

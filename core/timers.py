@@ -260,20 +260,27 @@ def _fmt(value: dt.datetime | None) -> str:
 
 
 def timers_recompute_for_rule(*, rule: TimerRule) -> int:
-    """SLA-5: a rule's duration changed; recompute the open timers it governs."""
+    """SLA-5: a rule changed; recompute the open timers it governs. A county's own rule
+    takes over the open timers that ran on the default rule in that county."""
+    if rule.county_id:
+        SlaTimer.objects.filter(
+            state__in=SlaTimer.OPEN_STATES,
+            rule__code=rule.code,
+            rule__county__isnull=True,
+            org_unit__path__startswith=rule.county.path,
+        ).update(rule=rule)
     return timers_recompute(
         queryset=SlaTimer.objects.filter(rule=rule),
         reason=_("Rule %(code)s changed") % {"code": rule.code},
     )
 
 
-def timer_rule_change(*, rule: TimerRule, duration: dt.timedelta, by=None) -> TimerRule:
-    """SLA-5: give a rule a new duration (its floor is checked by the model) and
-    recompute its open timers in the worker once the change has committed."""
+def timer_rule_save(*, rule: TimerRule, by=None) -> TimerRule:
+    """SLA-5: save a new or changed rule (its floor is checked by the model) and
+    recompute the open timers it governs in the worker once the change has committed."""
     from core.audit import save_with_reason
     from core.tasks import recompute_timers_for_rule
 
-    rule.duration = duration
     rule.full_clean()
     save_with_reason(rule, by=by)
     recompute_timers_for_rule.delay_on_commit(rule.pk)

@@ -40,37 +40,80 @@ def test_clerks_have_no_admin(client, clerk_a):
     assert client.get("/admin/").status_code == 302
 
 
-def test_sla_5_manager_changes_a_rule_and_open_timers_follow(
+def test_sla_5_county_rule_takes_over_the_countys_open_timers(
     client, tree, staff_manager, django_capture_on_commit_callbacks
 ):
-    timer = timers.timer_start(subject=tree.outlet_a, rule_code="OUT-12", org_unit=tree.outlet_a)
-    rule = TimerRule.objects.get(code="OUT-12", county=None)
+    here = timers.timer_start(subject=tree.outlet_a, rule_code="OUT-12", org_unit=tree.outlet_a)
+    there = timers.timer_start(subject=tree.outlet_c, rule_code="OUT-12", org_unit=tree.outlet_c)
     client.force_login(staff_manager)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         response = client.post(
-            f"/admin/core/timerrule/{rule.pk}/change/",
-            {"name": rule.name, "county": "", "duration": "00:45:00", "on_breach": rule.on_breach},
+            "/admin/core/timerrule/add/",
+            {
+                "code": "OUT-12",
+                "county": tree.county.pk,
+                "name": "柜面等候（本县）",
+                "clock": "wall",
+                "duration": "00:45:00",
+                "on_breach": "告知网点负责人",
+            },
         )
     assert response.status_code == 302, response.content.decode()[:2000]
     # The recomputation is a task enqueued after commit; run it as the worker would.
     from core.tasks import recompute_timers_for_rule
 
     assert len(callbacks) == 1
+    rule = TimerRule.objects.get(code="OUT-12", county=tree.county)
     recompute_timers_for_rule(rule.pk)
-    timer.refresh_from_db()
-    assert timer.due_at - timer.started_at == dt.timedelta(minutes=45)
+    here.refresh_from_db()
+    there.refresh_from_db()
+    assert here.rule == rule
+    assert here.due_at - here.started_at == dt.timedelta(minutes=45)
+    assert there.due_at - there.started_at == dt.timedelta(minutes=30)
 
 
-def test_pub_4_notice_period_rule_cannot_go_below_seven_days(client, staff_manager):
-    rule = TimerRule.objects.get(code="PUB-4", county=None)
+def test_sla_5_county_manager_cannot_change_the_default_rule(client, staff_manager):
+    rule = TimerRule.objects.get(code="OUT-12", county=None)
     client.force_login(staff_manager)
     response = client.post(
         f"/admin/core/timerrule/{rule.pk}/change/",
-        {"name": rule.name, "county": "", "duration": "6 00:00:00", "on_breach": rule.on_breach},
+        {"name": rule.name, "county": "", "duration": "00:45:00", "on_breach": rule.on_breach},
+    )
+    assert response.status_code == 403
+    rule.refresh_from_db()
+    assert rule.duration == dt.timedelta(minutes=30)
+
+
+def test_pub_4_notice_period_rule_cannot_go_below_seven_days(client, tree, staff_manager):
+    client.force_login(staff_manager)
+    response = client.post(
+        "/admin/core/timerrule/add/",
+        {
+            "code": "PUB-4",
+            "county": tree.county.pk,
+            "name": "公示期",
+            "clock": "wall",
+            "duration": "6 00:00:00",
+            "on_breach": "x",
+        },
     )
     assert response.status_code == 200  # the form comes back with the error
-    rule.refresh_from_db()
-    assert rule.duration == dt.timedelta(days=7)
+    assert not TimerRule.objects.filter(code="PUB-4", county=tree.county).exists()
+
+
+def test_a_county_rule_must_override_a_known_rule(tree):
+    from django.core.exceptions import ValidationError
+
+    rule = TimerRule(
+        code="XX-1",
+        county=tree.county,
+        name="x",
+        clock="wall",
+        duration=dt.timedelta(hours=1),
+        on_breach="x",
+    )
+    with pytest.raises(ValidationError):
+        rule.full_clean()
 
 
 def test_sla_4_manager_enters_a_year_in_the_admin(client, staff_manager, tree):

@@ -69,6 +69,13 @@ class TimerRule(models.Model):
         from django.core.exceptions import ValidationError
 
         errors = {}
+        if self.county_id:
+            # A county's rule overrides a default: same clock, same floor.
+            default = TimerRule.objects.filter(code=self.code, county__isnull=True).first()
+            if default is None:
+                errors["code"] = _("There is no default rule with this ID.")
+            else:
+                self.clock, self.minimum = default.clock, default.minimum
         if self.minimum is not None and self.duration is not None and self.duration < self.minimum:
             errors["duration"] = _("This rule may not be shorter than %(minimum)s.") % {
                 "minimum": self.minimum
