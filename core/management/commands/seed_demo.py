@@ -12,8 +12,9 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from core.api.tokens import api_token_create
 from core.calendar import calendar_load_missing_years
-from core.models import ApiToken, OrgUnit, Role, SlaTimer, User, WorkingPeriod
+from core.models import OrgUnit, Role, SlaTimer, User, WorkingPeriod
 from core.timers import timer_start
 
 DEMO_PASSWORD = "Sannong-demo-2026"
@@ -125,13 +126,7 @@ class Command(BaseCommand):
     def _api_token(self, client: User) -> str:
         if client.api_tokens.filter(revoked_at__isnull=True).exists():
             return "API token of erp exists already (its key was printed when it was created)."
-        key = ApiToken.new_key()
-        ApiToken.objects.create(
-            user=client,
-            name="demo",
-            prefix=key[: ApiToken.PREFIX_LENGTH],
-            key_hash=ApiToken.hash_key(key),
-        )
+        _token, key = api_token_create(user=client, name="demo")
         return (
             "API token of erp (shown once, keep it):\n"
             f"    Authorization: Token {key}   (try GET /api/v1/me/)"
