@@ -15,6 +15,7 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -59,7 +60,7 @@ def _notify_owner(timer: SlaTimer) -> None:
         subject=_("Deadline breached: %(rule)s") % {"rule": timer.rule},
         body=timer.rule.on_breach,
         dedup_key=f"timer:{timer.pk}:breach",
-        link=f"/timers/{timer.pk}/",
+        link=reverse("timer_detail", args=[timer.pk]),
     )
 
 
