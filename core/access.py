@@ -58,7 +58,7 @@ def check_can_write(user, obj=None) -> None:
         raise ReadOnlyRole(_("Your role is read-only."))
     if obj is not None:
         node = obj if scope_field_of(type(obj)) == "self" else _node_of(obj)
-        if not user.is_superuser and not node.path.startswith(user.org_unit.path):
+        if not user.is_superuser and (user.org_unit_id is None or not user.org_unit.contains(node)):
             raise NotInScope(_("Not found."))
 
 

@@ -1,7 +1,5 @@
 """SLA-4: loading and correcting the official calendar."""
 
-import datetime as dt
-
 import chinese_calendar
 from django.db import transaction
 
@@ -67,10 +65,6 @@ def calendar_changed(*, year: int) -> None:
     from core.tasks import recompute_timers_for_year
 
     recompute_timers_for_year.delay_on_commit(year)
-
-
-def calendar_is_known(day: dt.date) -> bool:
-    return CalendarYear.objects.filter(year=day.year).exists()
 
 
 # Older years matter to no open deadline.

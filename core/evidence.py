@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import models, transaction
 from django.utils.translation import gettext as _
 
-from core.access import NotInScope, check_can_write
+from core.access import check_can_write
 from core.models import EvidencePhoto, OrgUnit, User
 from core.photos import photo_check_size, photo_inspect
 
@@ -32,11 +32,7 @@ def evidence_photo_add(
     The original bytes are stored unchanged next to their SHA-256 so that the file can
     later be shown to be the one received; only the derived copies are ever displayed.
     """
-    check_can_write(uploaded_by)
-    if not uploaded_by.is_superuser and (
-        uploaded_by.org_unit_id is None or not uploaded_by.org_unit.contains(org_unit)
-    ):
-        raise NotInScope(_("Not found."))
+    check_can_write(uploaded_by, org_unit)
     caption = caption.strip()
     if len(caption) > _CAPTION_MAX:
         raise ValidationError(

@@ -104,16 +104,9 @@ def timer_start(
         kind=TimerEvent.Kind.STARTED,
         at=started_at,
         by=by,
-        detail=_("Due %(due)s")
-        % {"due": timezone.localtime(deadline.due).strftime("%Y-%m-%d %H:%M")},
+        detail=_("Due %(due)s") % {"due": _fmt(deadline.due)},
     )
     return timer
-
-
-def timers_for(subject: models.Model) -> models.QuerySet:
-    return SlaTimer.objects.filter(
-        subject_type=ContentType.objects.get_for_model(subject), subject_id=subject.pk
-    )
 
 
 def _locked(timer: SlaTimer) -> SlaTimer:
@@ -230,20 +223,17 @@ def timers_recompute(*, queryset: models.QuerySet | None = None, reason: str = "
             )
             if timer is None:
                 continue
+            old = (timer.budget, timer.due_at, timer.remaining, timer.provisional)
             timer.budget = timer.rule.duration
             deadline, remaining = _replay(timer, calendar)
             if timer.state == SlaTimer.State.PAUSED:
-                new = (None, remaining, timer.provisional)
+                new = (timer.budget, None, remaining, timer.provisional)
             else:
-                new = (deadline.due, None, deadline.provisional)
-            if (
-                timer.due_at,
-                timer.remaining,
-                timer.provisional,
-            ) == new and timer.budget == timer.rule.duration:
+                new = (timer.budget, deadline.due, None, deadline.provisional)
+            if new == old:
                 continue
             old_due = timer.due_at
-            timer.due_at, timer.remaining, timer.provisional = new
+            _budget, timer.due_at, timer.remaining, timer.provisional = new
             timer.save(update_fields=["budget", "due_at", "remaining", "provisional"])
             TimerEvent.objects.create(
                 timer=timer,

@@ -178,3 +178,11 @@ def test_notifications_are_private_to_their_recipient(tree, clerk_a, county_mana
     url = f"/api/v1/notifications/{rows[0]['id']}/read/"
     assert as_user(county_manager).post(url).status_code == 404
     assert as_user(clerk_a).post(url).json()["read_at"] is not None
+
+
+def test_reg_3_masked_field_never_outputs_the_full_value():
+    from core.api.serializers import MaskedCharField
+
+    field = MaskedCharField(kind="id_number")
+    assert field.to_representation("44182319800101123X") == "441823********123X"
+    assert field.read_only
