@@ -18,7 +18,9 @@ urlpatterns = [
     path("evidence/<int:pk>/<slug:variant>.jpg", evidence_file, name="evidence_file"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("core.api.urls")),
+    path("api/v1/", include("underwriting.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    path("underwriting/", include("underwriting.urls")),
     path("", include("core.urls")),
 ]

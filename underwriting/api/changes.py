@@ -1,0 +1,3 @@
+"""changes API."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""counter API."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""group API."""
+
+urlpatterns: list = []

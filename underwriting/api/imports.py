@@ -1,0 +1,3 @@
+"""imports API."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""printing API."""
+
+urlpatterns: list = []

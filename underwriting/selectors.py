@@ -1,0 +1,153 @@
+"""Reads of underwriting data, always through the user's scope (OUT-1).
+
+One access helper per model family: `*_list` narrows a queryset to what the user may
+see, `*_get` returns one record or raises NotInScope (a 404 that reveals nothing).
+"""
+
+from decimal import Decimal
+
+from django.db.models import Q, QuerySet
+
+from core.access import get_in_scope, in_scope
+from core.models import OrgUnit, User
+from underwriting.identity import IdentityError, normalise_identity
+from underwriting.models import (
+    Customer,
+    HouseholdList,
+    HouseholdRow,
+    ImportIssue,
+    Inspection,
+    Policy,
+    PolicyChange,
+    Product,
+    SubsidyRate,
+    UnderwritingRules,
+)
+
+
+# Customers -----------------------------------------------------------------------------
+def customer_list(*, user: User, query: str = "") -> QuerySet[Customer]:
+    """The user's customers; `query` matches a name or, normalised, an ID number."""
+    customers = in_scope(Customer.objects.select_related("org_unit"), user)
+    query = query.strip()
+    if query:
+        condition = Q(name__icontains=query)
+        try:
+            condition |= Q(id_number=normalise_identity(query))
+        except IdentityError:
+            pass
+        customers = customers.filter(condition)
+    return customers
+
+
+def customer_get(*, user: User, pk) -> Customer:
+    return get_in_scope(Customer.objects.select_related("org_unit"), user, pk=pk)
+
+
+def customer_find_by_id_number(*, org_unit: OrgUnit, id_number: str) -> Customer | None:
+    """The outlet's customer with this (normalised) ID number, if any."""
+    return Customer.objects.filter(org_unit=org_unit, id_number=id_number).first()
+
+
+# Products (reference data, readable by all staff) --------------------------------------
+def product_list(*, on_sale_only: bool = True) -> QuerySet[Product]:
+    products = Product.objects.prefetch_related("exclusions")
+    return products.filter(is_active=True) if on_sale_only else products
+
+
+def product_get(*, pk, on_sale_only: bool = False) -> Product:
+    return product_list(on_sale_only=on_sale_only).get(pk=pk)
+
+
+def subsidy_rates_for(*, product: Product, org_unit: OrgUnit, year: int) -> dict[str, Decimal]:
+    """UW-4: the subsidy rates of the most specific region above `org_unit` for `year`;
+    none at all (the farmer pays everything) when no region has any."""
+    ancestors = [int(pk) for pk in org_unit.path.strip("/").split("/")]
+    rates = SubsidyRate.objects.filter(product=product, year=year, region_id__in=ancestors)
+    best = max(rates, key=lambda r: ancestors.index(r.region_id), default=None)
+    return best.as_dict() if best else {}
+
+
+def underwriting_rules_for(*, org_unit: OrgUnit) -> UnderwritingRules:
+    """The county's override of the configurable numbers, else the default row."""
+    county = org_unit.county
+    rules = UnderwritingRules.objects.filter(Q(county=county) | Q(county__isnull=True))
+    by_county = {r.county_id: r for r in rules}
+    found = by_county.get(county.pk if county else None) or by_county.get(None)
+    return found or UnderwritingRules.objects.get_or_create(county=None)[0]
+
+
+# Policies ------------------------------------------------------------------------------
+def policy_list(*, user: User, kind: str | None = None, status: str | None = None):
+    policies = in_scope(
+        Policy.objects.select_related("product", "insured", "organiser", "org_unit"), user
+    )
+    if kind:
+        policies = policies.filter(kind=kind)
+    if status:
+        policies = policies.filter(status=status)
+    return policies
+
+
+def policy_get(*, user: User, pk, for_update: bool = False) -> Policy:
+    policies = Policy.objects.select_related(
+        "product", "insured", "applicant", "organiser", "org_unit"
+    )
+    if for_update:
+        policies = policies.select_for_update(of=("self",))
+    return get_in_scope(policies, user, pk=pk)
+
+
+def policy_by_verification_code(*, code: str) -> Policy | None:
+    """UW-13: the public verification page; no user, only issued policies."""
+    code = code.strip().upper()
+    return (
+        Policy.objects.select_related("product", "org_unit")
+        .filter(verification_code=code, status__in=[Policy.Status.ISSUED, Policy.Status.SURRENDERED])
+        .first()
+    )
+
+
+def pending_remote_policies(*, user: User) -> QuerySet[Policy]:
+    """UW-11: telesales and online policies waiting at the user's counters for payment."""
+    return policy_list(user=user, status=Policy.Status.PENDING_PAYMENT).exclude(
+        channel=Policy.Channel.COUNTER
+    )
+
+
+# Household lists -----------------------------------------------------------------------
+def household_list_get(*, user: User, pk) -> HouseholdList:
+    return get_in_scope(HouseholdList.objects.select_related("policy"), user, pk=pk)
+
+
+def current_household_list(*, policy: Policy) -> HouseholdList | None:
+    return policy.lists.filter(state=HouseholdList.State.ACCEPTED).first()
+
+
+def household_rows(*, household_list: HouseholdList) -> QuerySet[HouseholdRow]:
+    return household_list.rows.order_by("row_number")
+
+
+def household_row_get(*, user: User, pk) -> HouseholdRow:
+    return get_in_scope(
+        HouseholdRow.objects.select_related("household_list__policy"), user, pk=pk
+    )
+
+
+def import_issues(*, household_list: HouseholdList) -> QuerySet[ImportIssue]:
+    return household_list.issues.order_by("row_number", "pk")
+
+
+# Inspections and changes ---------------------------------------------------------------
+def inspection_list(*, user: User, policy: Policy) -> QuerySet[Inspection]:
+    return in_scope(Inspection.objects.filter(policy=policy), user)
+
+
+def policy_change_get(*, user: User, pk) -> PolicyChange:
+    return get_in_scope(PolicyChange.objects.select_related("policy"), user, pk=pk)
+
+
+def policy_change_list(*, user: User, policy: Policy | None = None) -> QuerySet[PolicyChange]:
+    changes = in_scope(PolicyChange.objects.select_related("policy", "requested_by"), user)
+    return changes.filter(policy=policy) if policy else changes
+

@@ -1,0 +1,3 @@
+"""changes pages."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""counter pages."""
+
+urlpatterns: list = []

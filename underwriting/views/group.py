@@ -1,0 +1,3 @@
+"""group pages."""
+
+urlpatterns: list = []

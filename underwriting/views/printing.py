@@ -1,0 +1,3 @@
+"""printing pages."""
+
+urlpatterns: list = []
