@@ -14,10 +14,6 @@ def navigation(request):
     unread = user.notifications.filter(read_at__isnull=True).count()
     inbox_label = _("Inbox (%(count)s)") % {"count": unread} if unread else _("Inbox")
     items = [("home", _("Home")), ("my_timers", _("My timers")), ("inbox", inbox_label)]
-    items += [
-        ("underwriting:counter", _("Counter")),
-        ("underwriting:group_list", _("Group policies")),
-    ]
     if can_see_branch_timers(user):
         items.append(("branch_timers", _("Timers of my branch")))
     match = getattr(request, "resolver_match", None)
