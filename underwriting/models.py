@@ -773,3 +773,40 @@ class PolicyChange(models.Model):
 def default_cover_end(start: dt.date, days: int) -> dt.date:
     """A cover of `days` days starting on `start` ends the day before the anniversary."""
     return start + dt.timedelta(days=days - 1)
+
+
+class PolicyDocument(models.Model):
+    """A printed policy rendered in the background (UW-13): a group policy with a long
+    household annex takes long enough that the clerk watches a progress bar instead."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RENDERING = "rendering", _("Rendering")
+        READY = "ready", _("Ready")
+        FAILED = "failed", _("Failed")
+
+    policy = models.ForeignKey(
+        Policy, verbose_name=_("policy"), on_delete=models.CASCADE, related_name="documents"
+    )
+    state = models.CharField(
+        _("state"), max_length=10, choices=State.choices, default=State.QUEUED
+    )
+    file = models.FileField(_("PDF"), upload_to="policies/%Y/%m/", blank=True)
+    pages = models.PositiveIntegerField(_("pages"), default=0)
+    annex_rows = models.PositiveIntegerField(_("annex rows"), default=0)
+    failure = models.TextField(_("failure"), blank=True)
+    requested_by = models.ForeignKey(
+        "core.User", verbose_name=_("requested by"), on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    scope_field = "policy__org_unit"
+
+    class Meta:
+        verbose_name = _("printed policy")
+        verbose_name_plural = _("printed policies")
+        ordering = ["-requested_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.policy} {self.requested_at:%Y-%m-%d %H:%M}"

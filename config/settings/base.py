@@ -261,3 +261,6 @@ LOGGING = {
     # WeasyPrint logs every layout step at INFO.
     "loggers": {"weasyprint.progress": {"level": "WARNING"}},
 }
+
+# UW-13: the address printed in a policy's QR code for its public verification page.
+PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
