@@ -14,7 +14,7 @@ from underwriting.models import Customer, Policy, Product, ProductExclusion, Sub
 def resident_id(n: int, *, region: str = "441823", birth: str = "19700101") -> str:
     """A valid 18-digit resident ID, different for each `n` (0..999)."""
     body = f"{region}{birth}{n % 1000:03d}"
-    return body + ric.calc_check_digit(body)
+    return body + ric.calc_check_digit(body + "0")  # it ignores the last character
 
 
 def credit_code(n: int) -> str:
