@@ -1,4 +1,5 @@
-"""Demo data for `make run`: a small org tree, one user per role and a few timers.
+"""Demo data for `make run`: a small org tree, one user per role, a few timers and the
+apps' own demo data (products, customers).
 
 Idempotent: what exists is left alone (a changed password stays changed), so it runs on
 every `make run`.
@@ -16,6 +17,7 @@ from core.api.tokens import api_token_create
 from core.calendar import calendar_load_missing_years
 from core.models import OrgUnit, Role, SlaTimer, User, WorkingPeriod
 from core.timers import timer_start
+from underwriting.demo import seed_underwriting
 
 DEMO_PASSWORD = "Sannong-demo-2026"
 
@@ -62,6 +64,7 @@ class Command(BaseCommand):
             units = self._units()
             users = self._users(units)
             self._timers(units[OUTLET_A], users["clerk_a"])
+            seed_underwriting(county=units[COUNTY], outlet=units[OUTLET_A], clerk=users["clerk_a"])
             token_line = self._api_token(users["erp"])
         calendar_load_missing_years()
         with translation.override("zh-hans"):
