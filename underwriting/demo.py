@@ -132,7 +132,11 @@ def seed_underwriting(*, county: OrgUnit, outlet: OrgUnit, clerk: User) -> None:
                     region=county,
                     year=each_year,
                     defaults=dict(
-                        zip(("central", "provincial", "city", "county"), map(Decimal, subsidies))
+                        zip(
+                            ("central", "provincial", "city", "county"),
+                            map(Decimal, subsidies),
+                            strict=True,
+                        )
                     ),
                 )
     east, _created = Village.objects.get_or_create(org_unit=outlet, name="东村")

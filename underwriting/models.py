@@ -211,9 +211,7 @@ class SubsidyRate(models.Model):
                 name="subsidy_rates_not_negative",
             ),
             models.CheckConstraint(
-                condition=Q(
-                    central__lte=Decimal(1) - F("provincial") - F("city") - F("county")
-                ),
+                condition=Q(central__lte=Decimal(1) - F("provincial") - F("city") - F("county")),
                 name="subsidy_rates_at_most_whole_premium",
             ),
         ]
@@ -371,7 +369,8 @@ class Policy(PremiumSplit):
         CARD = "card", _("Bank card")
         POS = "pos", _("POS")
 
-    number = models.CharField(_("policy number"), max_length=32, unique=True, null=True)
+    # NULL until issued: unique numbers, and many quotes without one.
+    number = models.CharField(_("policy number"), max_length=32, unique=True, null=True)  # noqa: DJ001
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     channel = models.CharField(
         _("channel"), max_length=16, choices=Channel.choices, default=Channel.COUNTER
@@ -436,9 +435,7 @@ class Policy(PremiumSplit):
     expected_minutes = models.PositiveSmallIntegerField(
         _("expected time stated to the customer (minutes)"), null=True, blank=True
     )
-    external_reference = models.CharField(
-        _("telesales / online order"), max_length=64, blank=True
-    )
+    external_reference = models.CharField(_("telesales / online order"), max_length=64, blank=True)
     # Group policies: the organiser's seal on the list (UW-7) and the notice (PUB-1).
     seal = models.CharField(
         _("organiser seal"),
@@ -478,8 +475,10 @@ class Policy(PremiumSplit):
                 name="policy_issued_has_number",
             ),
             models.CheckConstraint(
-                condition=Q(kind="group") | Q(status__in=["quoted", "cancelled"])
-                | Q(explained_at__isnull=False) | Q(channel__in=["telesales", "online"]),
+                condition=Q(kind="group")
+                | Q(status__in=["quoted", "cancelled"])
+                | Q(explained_at__isnull=False)
+                | Q(channel__in=["telesales", "online"]),
                 name="policy_counter_terms_explained",
             ),
             models.CheckConstraint(
@@ -518,9 +517,7 @@ class HouseholdList(models.Model):
     policy = models.ForeignKey(
         Policy, verbose_name=_("policy"), on_delete=models.CASCADE, related_name="lists"
     )
-    state = models.CharField(
-        _("state"), max_length=16, choices=State.choices, default=State.QUEUED
-    )
+    state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.QUEUED)
     source = models.FileField(_("uploaded file"), upload_to="household-lists/%Y/%m/")
     source_name = models.CharField(_("file name"), max_length=255)
     report = models.FileField(
@@ -601,9 +598,7 @@ class HouseholdRow(PremiumSplit):
         PROXY = "proxy", _("Proxy-signed")
         UNSIGNED = "unsigned", _("Unsigned")
 
-    household_list = models.ForeignKey(
-        HouseholdList, on_delete=models.CASCADE, related_name="rows"
-    )
+    household_list = models.ForeignKey(HouseholdList, on_delete=models.CASCADE, related_name="rows")
     row_number = models.PositiveIntegerField(_("row"))
     name = models.CharField(_("name"), max_length=100)
     id_kind = models.CharField(_("ID kind"), max_length=8, choices=IdKind.choices)
@@ -623,9 +618,7 @@ class HouseholdRow(PremiumSplit):
         _("signature"), max_length=10, choices=Signature.choices, default=Signature.UNSIGNED
     )
     proxy_name = models.CharField(_("signed by (proxy)"), max_length=100, blank=True)
-    proxy_authorisation = models.CharField(
-        _("proxy authorisation"), max_length=200, blank=True
-    )
+    proxy_authorisation = models.CharField(_("proxy authorisation"), max_length=200, blank=True)
     flags = models.JSONField(_("verification flags"), default=list, blank=True)
     history = HistoricalRecords()
 
@@ -718,9 +711,7 @@ class PolicyChange(models.Model):
         Policy, verbose_name=_("policy"), on_delete=models.PROTECT, related_name="changes"
     )
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
-    state = models.CharField(
-        _("state"), max_length=10, choices=State.choices, default=State.DRAFT
-    )
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.DRAFT)
     reason = models.CharField(_("reason"), max_length=300)
     true_reason = models.CharField(_("true reason (surrender)"), max_length=300, blank=True)
     retention = models.CharField(
@@ -755,8 +746,7 @@ class PolicyChange(models.Model):
         ordering = ["-requested_at", "-pk"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(kind="endorsement")
-                | (~Q(true_reason="") & ~Q(retention="")),
+                condition=Q(kind="endorsement") | (~Q(true_reason="") & ~Q(retention="")),
                 name="surrender_records_true_reason_and_retention",
             ),
             models.UniqueConstraint(
@@ -788,9 +778,7 @@ class PolicyDocument(models.Model):
     policy = models.ForeignKey(
         Policy, verbose_name=_("policy"), on_delete=models.CASCADE, related_name="documents"
     )
-    state = models.CharField(
-        _("state"), max_length=10, choices=State.choices, default=State.QUEUED
-    )
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.QUEUED)
     file = models.FileField(_("PDF"), upload_to="policies/%Y/%m/", blank=True)
     pages = models.PositiveIntegerField(_("pages"), default=0)
     annex_rows = models.PositiveIntegerField(_("annex rows"), default=0)

@@ -4,6 +4,7 @@ One access helper per model family: `*_list` narrows a queryset to what the user
 see, `*_get` returns one record or raises NotInScope (a 404 that reveals nothing).
 """
 
+import contextlib
 from decimal import Decimal
 
 from django.db.models import Q, QuerySet
@@ -32,10 +33,8 @@ def customer_list(*, user: User, query: str = "") -> QuerySet[Customer]:
     query = query.strip()
     if query:
         condition = Q(name__icontains=query)
-        try:
+        with contextlib.suppress(IdentityError):
             condition |= Q(id_number=normalise_identity(query))
-        except IdentityError:
-            pass
         customers = customers.filter(condition)
     return customers
 
@@ -103,7 +102,10 @@ def policy_by_verification_code(*, code: str) -> Policy | None:
     code = code.strip().upper()
     return (
         Policy.objects.select_related("product", "org_unit")
-        .filter(verification_code=code, status__in=[Policy.Status.ISSUED, Policy.Status.SURRENDERED])
+        .filter(
+            verification_code=code,
+            status__in=[Policy.Status.ISSUED, Policy.Status.SURRENDERED],
+        )
         .first()
     )
 
@@ -129,9 +131,7 @@ def household_rows(*, household_list: HouseholdList) -> QuerySet[HouseholdRow]:
 
 
 def household_row_get(*, user: User, pk) -> HouseholdRow:
-    return get_in_scope(
-        HouseholdRow.objects.select_related("household_list__policy"), user, pk=pk
-    )
+    return get_in_scope(HouseholdRow.objects.select_related("household_list__policy"), user, pk=pk)
 
 
 def import_issues(*, household_list: HouseholdList) -> QuerySet[ImportIssue]:
@@ -150,4 +150,3 @@ def policy_change_get(*, user: User, pk) -> PolicyChange:
 def policy_change_list(*, user: User, policy: Policy | None = None) -> QuerySet[PolicyChange]:
     changes = in_scope(PolicyChange.objects.select_related("policy", "requested_by"), user)
     return changes.filter(policy=policy) if policy else changes
-

@@ -61,7 +61,8 @@ class ProductFactory(DjangoModelFactory):
     @factory.post_generation
     def exclusions(self, create, extracted, **kwargs):
         if create:
-            for i, text in enumerate(extracted or ["投保人及其家庭成员的故意行为", "行政行为或司法行为"]):
+            texts = extracted or ["投保人及其家庭成员的故意行为", "行政行为或司法行为"]
+            for i, text in enumerate(texts):
                 ProductExclusion.objects.create(product=self, position=i, text=text)
 
 

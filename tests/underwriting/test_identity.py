@@ -5,7 +5,6 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from core.access import NotInScope, ReadOnlyRole
-
 from tests.underwriting.factories import credit_code, resident_id
 from underwriting.identity import IdentityError, normalise_identity
 from underwriting.services.customers import customer_create, customer_update
