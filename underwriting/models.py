@@ -21,6 +21,12 @@ RATE = {"max_digits": 7, "decimal_places": 6}
 ZERO = Decimal("0.00")
 
 
+def audited() -> HistoricalRecords:
+    """History with an unbounded reason: UW-6/UW-12 reasons run longer than the default
+    100 characters."""
+    return HistoricalRecords(history_change_reason_field=models.TextField(null=True))
+
+
 class SubsidyLevel(models.TextChoices):
     """UW-4: who pays the part of the premium that the farmer does not."""
 
@@ -71,7 +77,7 @@ class Customer(models.Model):
         "core.User", verbose_name=_("created by"), on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    history = HistoricalRecords()
+    history = audited()
 
     class Meta:
         verbose_name = _("customer")
@@ -144,7 +150,7 @@ class Product(models.Model):
         help_text=_("UW-5: household rows above this quantity are flagged for verification."),
     )
     is_active = models.BooleanField(_("on sale"), default=True)
-    history = HistoricalRecords()
+    history = audited()
 
     class Meta:
         verbose_name = _("product")
@@ -196,7 +202,7 @@ class SubsidyRate(models.Model):
     provincial = models.DecimalField(_("provincial"), **RATE, default=0)
     city = models.DecimalField(_("city"), **RATE, default=0)
     county = models.DecimalField(_("county"), **RATE, default=0)
-    history = HistoricalRecords()
+    history = audited()
 
     class Meta:
         verbose_name = _("subsidy rate")
@@ -246,7 +252,7 @@ class UnderwritingRules(models.Model):
     premium_tolerance = models.DecimalField(
         _("premium arithmetic tolerance (yuan)"), **MONEY, default=Decimal("0.05")
     )
-    history = HistoricalRecords()
+    history = audited()
 
     scope_field = "county"
 
@@ -275,7 +281,7 @@ class Village(models.Model):
     name = models.CharField(_("village"), max_length=100)
     epidemic_zone = models.BooleanField(_("in an epidemic zone"), default=False)
     epidemic_note = models.CharField(_("epidemic note"), max_length=200, blank=True)
-    history = HistoricalRecords()
+    history = audited()
 
     class Meta:
         verbose_name = _("village")
@@ -456,7 +462,7 @@ class Policy(PremiumSplit):
     entered_by = models.ForeignKey(
         "core.User", verbose_name=_("entered by"), on_delete=models.PROTECT, related_name="+"
     )
-    history = HistoricalRecords()
+    history = audited()
 
     class Meta:
         verbose_name = _("policy")
@@ -620,7 +626,7 @@ class HouseholdRow(PremiumSplit):
     proxy_name = models.CharField(_("signed by (proxy)"), max_length=100, blank=True)
     proxy_authorisation = models.CharField(_("proxy authorisation"), max_length=200, blank=True)
     flags = models.JSONField(_("verification flags"), default=list, blank=True)
-    history = HistoricalRecords()
+    history = audited()
 
     scope_field = "household_list__policy__org_unit"
 
@@ -677,7 +683,7 @@ class Inspection(models.Model):
     findings = models.TextField(_("findings"))
     confirmed = models.BooleanField(_("subject confirmed as declared"), default=True)
     created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
-    history = HistoricalRecords()
+    history = audited()
 
     scope_field = "policy__org_unit"
 
@@ -736,7 +742,7 @@ class PolicyChange(models.Model):
         blank=True,
     )
     confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
-    history = HistoricalRecords()
+    history = audited()
 
     scope_field = "policy__org_unit"
 
