@@ -201,6 +201,7 @@ class NotificationListApi(ListAPIView):
 
     serializer_class = NotificationOutputSerializer
     filterset_fields = {"read_at": ["isnull"]}
+    queryset = Notification.objects.none()  # for the schema; requests use get_queryset
 
     def get_queryset(self):
         return selectors.notification_list_for(user=self.request.user)
