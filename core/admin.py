@@ -2,12 +2,16 @@
 through core.access exactly like the UI and the API (OUT-1)."""
 
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
+from simple_history.template_utils import HistoricalRecordContextHelper
 
 from core import calendar as calendar_service
-from core.access import in_scope, scope_q
+from core.access import NotInScope, in_scope, scope_q
+from core.masking import mask
 from core.models import (
     ApiToken,
     CalendarDay,
@@ -66,6 +70,50 @@ class RoleAdminMixin:
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
+class _MaskingHistoryHelper(HistoricalRecordContextHelper):
+    """Shows the old and new values of personal fields masked in the history (REG-3)."""
+
+    def __init__(self, model, historical_record, *, masked: dict[str, str]):
+        super().__init__(model, historical_record)
+        self.masked = masked
+
+    def prepare_delta_change_value(self, change, value):
+        if change.field in self.masked:
+            return mask(str(value or ""), self.masked[change.field])
+        return super().prepare_delta_change_value(change, value)
+
+
+class ScopedHistoryMixin:
+    """SimpleHistoryAdmin reads the historical table directly: its history page falls
+    back to a historical copy when the record is out of the user's scope, and its
+    "revert" form saves whatever is posted. Both go through the scoped queryset here,
+    and the revert form is for those who may change the record. Personal fields named
+    in `history_masked_fields` (field: masking kind) are masked in the differences."""
+
+    history_masked_fields: dict[str, str] = {}
+
+    def get_historical_record_context_helper(self, request, historical_record):
+        return _MaskingHistoryHelper(
+            self.model, historical_record, masked=self.history_masked_fields
+        )
+
+    def _in_scope_or_404(self, request, object_id):
+        try:
+            return self.get_queryset(request).get(pk=unquote(object_id))
+        except (self.model.DoesNotExist, ValueError, ValidationError):
+            raise NotInScope(_("Not found.")) from None
+
+    def history_view(self, request, object_id, extra_context=None):
+        self._in_scope_or_404(request, object_id)
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        obj = self._in_scope_or_404(request, object_id)
+        if not self.has_change_permission(request, obj):
+            raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+
 class ReadOnlyAdmin(RoleAdminMixin, admin.ModelAdmin):
     def has_add_permission(self, request, obj=None):
         return False
@@ -78,7 +126,7 @@ class ReadOnlyAdmin(RoleAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(OrgUnit)
-class OrgUnitAdmin(RoleAdminMixin, SimpleHistoryAdmin):
+class OrgUnitAdmin(ScopedHistoryMixin, RoleAdminMixin, SimpleHistoryAdmin):
     list_display = ["name", "code", "kind", "parent", "has_claims_centre", "is_active"]
     list_filter = ["kind", "is_active"]
     search_fields = ["name", "code"]
@@ -113,7 +161,7 @@ class CalendarDayInline(admin.TabularInline):
 
 
 @admin.register(CalendarYear)
-class CalendarYearAdmin(RoleAdminMixin, SimpleHistoryAdmin):
+class CalendarYearAdmin(ScopedHistoryMixin, RoleAdminMixin, SimpleHistoryAdmin):
     """SLA-4: managers enter or correct a year's official holidays and make-up days;
     saving recomputes the timers that reach into that year."""
 
@@ -142,13 +190,13 @@ class CalendarYearAdmin(RoleAdminMixin, SimpleHistoryAdmin):
 
 
 @admin.register(WorkingPeriod)
-class WorkingPeriodAdmin(RoleAdminMixin, SimpleHistoryAdmin):
+class WorkingPeriodAdmin(ScopedHistoryMixin, RoleAdminMixin, SimpleHistoryAdmin):
     list_display = ["county", "start", "end"]
     manager_can_edit = True
 
 
 @admin.register(TimerRule)
-class TimerRuleAdmin(RoleAdminMixin, SimpleHistoryAdmin):
+class TimerRuleAdmin(ScopedHistoryMixin, RoleAdminMixin, SimpleHistoryAdmin):
     """SLA-5: changing a rule's duration recomputes the open timers it governs."""
 
     list_display = ["code", "name", "county", "clock", "duration", "minimum"]

@@ -157,3 +157,23 @@ def test_auditor_in_admin_cannot_change(client, auditor, tree):
         {"name": "x", "county": "", "duration": "00:01:00", "on_breach": "x"},
     )
     assert response.status_code == 403
+
+
+def test_out_1_admin_history_pages_are_scoped_and_revert_needs_change_rights(
+    client, tree, staff_manager, auditor
+):
+    """simple-history's history page would otherwise show the historical copy of a unit
+    outside the branch, and its revert form would save for anyone who may view."""
+    client.force_login(staff_manager)
+    assert client.get(f"/admin/core/orgunit/{tree.outlet_c.pk}/history/").status_code == 404
+    assert client.get(f"/admin/core/orgunit/{tree.outlet_a.pk}/history/").status_code == 200
+
+    auditor.is_staff = True
+    auditor.save()
+    client.force_login(auditor)
+    version = tree.outlet_a.history.first()
+    url = f"/admin/core/orgunit/{tree.outlet_a.pk}/history/{version.history_id}/"
+    response = client.post(url, {"name": "改名", "code": tree.outlet_a.code, "kind": "outlet"})
+    assert response.status_code == 403
+    tree.outlet_a.refresh_from_db()
+    assert tree.outlet_a.name != "改名"

@@ -14,15 +14,13 @@ Who edits what:
 
 from django import forms
 from django.contrib import admin
-from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
-from simple_history.template_utils import HistoricalRecordContextHelper
 
-from core.access import NotInScope, in_scope, scope_q
-from core.admin import ReadOnlyAdmin, RoleAdminMixin
+from core.access import in_scope, scope_q
+from core.admin import ReadOnlyAdmin, RoleAdminMixin, ScopedHistoryMixin
 from core.masking import mask
 from core.models import OrgUnit
 from underwriting.models import (
@@ -42,50 +40,6 @@ from underwriting.models import (
     VillageCapacity,
 )
 from underwriting.services.policies import check_intake_remote, policy_intake_remote
-
-
-class _MaskingHistoryHelper(HistoricalRecordContextHelper):
-    """Shows the old and new values of personal fields masked in the history (REG-3)."""
-
-    def __init__(self, model, historical_record, *, masked: dict[str, str]):
-        super().__init__(model, historical_record)
-        self.masked = masked
-
-    def prepare_delta_change_value(self, change, value):
-        if change.field in self.masked:
-            return mask(str(value or ""), self.masked[change.field])
-        return super().prepare_delta_change_value(change, value)
-
-
-class ScopedHistoryMixin:
-    """SimpleHistoryAdmin reads the historical table directly: its history page falls
-    back to a historical copy when the record is out of the user's scope, and its
-    "revert" form saves whatever is posted. Both go through the scoped queryset here,
-    and the revert form is for those who may change the record. Personal fields named
-    in `history_masked_fields` (field: masking kind) are masked in the differences."""
-
-    history_masked_fields: dict[str, str] = {}
-
-    def get_historical_record_context_helper(self, request, historical_record):
-        return _MaskingHistoryHelper(
-            self.model, historical_record, masked=self.history_masked_fields
-        )
-
-    def _in_scope_or_404(self, request, object_id):
-        try:
-            return self.get_queryset(request).get(pk=unquote(object_id))
-        except (self.model.DoesNotExist, ValueError, ValidationError):
-            raise NotInScope(_("Not found.")) from None
-
-    def history_view(self, request, object_id, extra_context=None):
-        self._in_scope_or_404(request, object_id)
-        return super().history_view(request, object_id, extra_context)
-
-    def history_form_view(self, request, object_id, version_id, extra_context=None):
-        obj = self._in_scope_or_404(request, object_id)
-        if not self.has_change_permission(request, obj):
-            raise PermissionDenied
-        return super().history_form_view(request, object_id, version_id, extra_context)
 
 
 class ReadOnlyHistoryAdmin(ScopedHistoryMixin, ReadOnlyAdmin, SimpleHistoryAdmin):
