@@ -491,6 +491,11 @@ class Policy(PremiumSplit):
                 condition=Q(ends_on__isnull=True) | Q(ends_on__gte=F("starts_on")),
                 name="policy_period_in_order",
             ),
+            models.UniqueConstraint(
+                fields=["channel", "external_reference"],
+                condition=~Q(external_reference=""),
+                name="policy_one_per_external_order",
+            ),
         ]
         indexes = [
             models.Index(fields=["product", "season", "status"], name="policy_product_season"),

@@ -2,6 +2,7 @@
 the county, a farmer and a village committee registered at outlet A, and one at B."""
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 import pytest
 
@@ -32,8 +33,8 @@ def book(tree, clerk_a, clerk_b) -> Book:
         name="机动车交通事故责任强制保险",
         line=Product.Line.MOTOR,
         policy_based=False,
-        rate="0.010000",
-        sum_insured_per_unit="200000.00",
+        rate=Decimal("0.010000"),
+        sum_insured_per_unit=Decimal("200000.00"),
         unit="辆",
     )
     return Book(
