@@ -3,6 +3,7 @@
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from core.models import Role
 from core.timers import sweep_is_stale
 from core.views import can_see_branch_timers
 
@@ -14,6 +15,12 @@ def navigation(request):
     unread = user.notifications.filter(read_at__isnull=True).count()
     inbox_label = _("Inbox (%(count)s)") % {"count": unread} if unread else _("Inbox")
     items = [("home", _("Home")), ("my_timers", _("My timers")), ("inbox", inbox_label)]
+    if user.role != Role.API_CLIENT:
+        items += [
+            ("underwriting:counter", _("Counter")),
+            ("underwriting:group_list", _("Group policies")),
+            ("underwriting:change_list", _("Policy changes")),
+        ]
     if can_see_branch_timers(user):
         items.append(("branch_timers", _("Timers of my branch")))
     match = getattr(request, "resolver_match", None)

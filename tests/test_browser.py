@@ -129,7 +129,14 @@ def test_clerk_flow_in_chinese_then_english(transactional_db, watched, tree, cle
     watched.login("clerk_a")
     assert page.locator("html").get_attribute("lang") == "zh-hans"
     nav = page.locator("nav.mainnav")
-    assert nav.locator("a").all_inner_texts() == ["首页", "我的时限", "收件箱"]
+    assert nav.locator("a").all_inner_texts() == [
+        "首页",
+        "我的时限",
+        "收件箱",
+        "柜面出单",
+        "村组团单",
+        "批改退保",
+    ]
     assert "出单员" in page.locator(".whoami").inner_text()
     assert page.locator("#own-counts .tile-value").first.inner_text() == "1"
     # The stylesheet is applied (served locally, allowed by the CSP).
@@ -168,7 +175,14 @@ def test_clerk_flow_in_chinese_then_english(transactional_db, watched, tree, cle
     assert page.url == watched.base_url + "/timers/mine/"
     assert page.locator("h1").inner_text() == "My timers"
     assert re.search(r"1[89] minutes left", page.locator("#timer-table").inner_text())
-    assert nav.locator("a").all_inner_texts() == ["Home", "My timers", "Inbox"]
+    assert nav.locator("a").all_inner_texts() == [
+        "Home",
+        "My timers",
+        "Inbox",
+        "Counter",
+        "Group policies",
+        "Policy changes",
+    ]
 
     page.get_by_role("button", name="Log out").click()
     page.wait_for_url(re.compile(r".*/login/$"))
@@ -189,6 +203,9 @@ def test_manager_sees_branch_timers_and_the_stale_sweep_alarm(
         "首页",
         "我的时限",
         "收件箱",
+        "柜面出单",
+        "村组团单",
+        "批改退保",
         "本机构时限",
     ]
     assert "时限巡检已停止运行" in page.locator("#sweep-alarm").inner_text()

@@ -166,20 +166,30 @@ def test_language_switch_to_english(client, clerk_a):
 # --- Navigation by role ----------------------------------------------------------------
 
 
+UNDERWRITING = ["/underwriting/", "/underwriting/groups/", "/underwriting/changes/"]
+
+
 def test_navigation_differs_by_role(client, clerk_a, county_manager, auditor):
     fresh_heartbeat()
     client.force_login(clerk_a)
-    assert nav_urls(client.get("/")) == ["/", "/timers/mine/", "/inbox/"]
+    assert nav_urls(client.get("/")) == ["/", "/timers/mine/", "/inbox/", *UNDERWRITING]
 
     client.force_login(county_manager)
-    assert nav_urls(client.get("/")) == ["/", "/timers/mine/", "/inbox/", "/timers/"]
+    assert nav_urls(client.get("/")) == ["/", "/timers/mine/", "/inbox/", *UNDERWRITING, "/timers/"]
 
     county_manager.is_staff = True
     county_manager.save()
-    assert nav_urls(client.get("/")) == ["/", "/timers/mine/", "/inbox/", "/timers/", "/admin/"]
+    assert nav_urls(client.get("/")) == [
+        "/",
+        "/timers/mine/",
+        "/inbox/",
+        *UNDERWRITING,
+        "/timers/",
+        "/admin/",
+    ]
 
     client.force_login(auditor)
-    assert nav_urls(client.get("/")) == ["/", "/timers/mine/", "/inbox/", "/timers/"]
+    assert nav_urls(client.get("/")) == ["/", "/timers/mine/", "/inbox/", *UNDERWRITING, "/timers/"]
 
 
 def test_navigation_marks_the_current_page(client, clerk_a):

@@ -203,6 +203,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Choice sets that share a field name ("kind", "state") get names of their own.
+    "ENUM_NAME_OVERRIDES": {
+        "CustomerKindEnum": "underwriting.models.Customer.Kind",
+        "PolicyChangeKindEnum": "underwriting.models.PolicyChange.Kind",
+        "TimerStateEnum": "core.models.SlaTimer.State",
+    },
 }
 
 # --- Celery --------------------------------------------------------------------------
