@@ -230,6 +230,12 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# WeasyPrint holds a whole laid-out document (about 220 MB per 1,000 annex rows) and the
+# allocator does not give it back: a worker child above this (KiB) is replaced after its
+# task, so one long group policy print does not pin the memory for good.
+CELERY_WORKER_MAX_MEMORY_PER_CHILD = env.int(
+    "CELERY_WORKER_MAX_MEMORY_PER_CHILD", default=1_500_000
+)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 # --- Sannong Desk ------------------------------------------------------------------
