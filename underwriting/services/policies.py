@@ -21,6 +21,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from core import timers
 from core.access import check_can_write
@@ -469,7 +470,7 @@ def policy_record_explanation(
     if missing:
         raise ValidationError(
             _("Explain %(items)s to the customer and confirm each point (UW-8).")
-            % {"items": ", ".join(str(item) for item in missing)},
+            % {"items": pgettext("list separator", ", ").join(str(item) for item in missing)},
             code="explanation_incomplete",
         )
     policy.explained_at = timezone.now()
