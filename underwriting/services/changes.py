@@ -735,6 +735,4 @@ def change_withdraw(*, by: User, change: PolicyChange, note: str = "") -> Policy
     change = PolicyChange.objects.select_for_update().select_related("policy").get(pk=change.pk)
     _check_draft(change)
     change.state = PolicyChange.State.WITHDRAWN
-    return save_with_reason(
-        change, by=by, reason=note.strip() or _("Withdrawn")
-    )
+    return save_with_reason(change, by=by, reason=note.strip() or _("Withdrawn"))
