@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 
 from tests.underwriting.factories import (
     CustomerFactory,
@@ -22,6 +23,14 @@ class Book:
     farmer_a: Customer
     committee_a: Customer
     farmer_b: Customer
+
+
+@pytest.fixture(autouse=True)
+def _english_messages():
+    """Services are called here in English so that tests read their messages; pages
+    still get the zh-hans default from the middleware, as users do."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

@@ -78,7 +78,7 @@ def test_customer_create_normalises_and_refuses_duplicates(tree, clerk_a):
     assert Customer.objects.get().id_number == ID
     response = api.post("/api/v1/customers/", body, format="json")
     assert response.status_code == 400
-    assert "already registered as customer 王五" in response.json()["error"]["message"]
+    assert "已登记为客户王五" in response.json()["error"]["message"]
 
 
 def test_api_client_registers_a_customer_at_an_outlet_of_its_county(tree, api_client_user):
@@ -248,7 +248,7 @@ def test_uw_11_remote_intake_by_token_then_paid_and_issued_at_the_counter(
 
     duplicate = shop.post("/api/v1/policies/remote/", remote_body(book, tree), format="json")
     assert duplicate.status_code == 400
-    assert "already arrived" in duplicate.json()["error"]["message"]
+    assert "不能重复录入" in duplicate.json()["error"]["message"]
 
     counter = as_user(clerk_a)
     base = f"/api/v1/policies/{body['id']}"
