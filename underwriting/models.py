@@ -560,10 +560,12 @@ class HouseholdList(models.Model):
 
     @property
     def progress_percent(self) -> int:
-        if self.state in {self.State.QUEUED}:
+        if self.state == self.State.QUEUED:
             return 0
-        if self.rows_total == 0 or self.state != self.State.RUNNING:
+        if self.state != self.State.RUNNING:
             return 100
+        if self.rows_total == 0:  # the sheet does not say how many rows it has
+            return 0
         return min(99, self.rows_done * 100 // self.rows_total)
 
 

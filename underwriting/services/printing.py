@@ -423,7 +423,7 @@ def policy_document_request(*, clerk: User, policy: Policy) -> PolicyDocument:
         pending.save(update_fields=["state", "failure", "finished_at"])
     document = PolicyDocument.objects.create(policy=locked, requested_by=clerk)
     # Imported here: the task module imports this one.
-    from underwriting.printing_tasks import render_policy_document
+    from underwriting.tasks import render_policy_document
 
     render_policy_document.delay_on_commit(document.pk)
     return document
