@@ -73,12 +73,15 @@ def test_compiled_catalogue_matches_the_source():
     assert MO.exists(), "run `manage.py compilemessages --ignore=.venv`"
     with MO.open("rb") as handle:
         compiled = gettext_module.GNUTranslations(handle)
+    def compiled_text(entry: dict) -> str:
+        if "msgctxt" in entry:
+            return compiled.pgettext(entry["msgctxt"], entry["msgid"])
+        return compiled.gettext(entry["msgid"])
+
     stale = [
         entry["msgid"]
         for entry in po_entries(PO)
-        if entry["msgid"]
-        and "msgstr" in entry
-        and compiled.gettext(entry["msgid"]) != entry["msgstr"]
+        if entry["msgid"] and "msgstr" in entry and compiled_text(entry) != entry["msgstr"]
     ]
     assert not stale, f"the .mo is stale, run compilemessages: {stale[:5]}"
 
