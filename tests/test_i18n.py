@@ -73,6 +73,7 @@ def test_compiled_catalogue_matches_the_source():
     assert MO.exists(), "run `manage.py compilemessages --ignore=.venv`"
     with MO.open("rb") as handle:
         compiled = gettext_module.GNUTranslations(handle)
+
     def compiled_text(entry: dict) -> str:
         if "msgctxt" in entry:
             return compiled.pgettext(entry["msgctxt"], entry["msgid"])
