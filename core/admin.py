@@ -114,6 +114,23 @@ class ScopedHistoryMixin:
         return super().history_form_view(request, object_id, version_id, extra_context)
 
 
+class CountyOverrideMixin:
+    """Settings with a default row (no county) that binds every county and per-county
+    overrides: only a superuser changes the default; a county manager adds and changes
+    their own county's rows, so for them the county is required."""
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and obj.county_id is None and not request.user.is_superuser:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        if not request.user.is_superuser and "county" in form.base_fields:
+            form.base_fields["county"].required = True
+        return form
+
+
 class ReadOnlyAdmin(RoleAdminMixin, admin.ModelAdmin):
     def has_add_permission(self, request, obj=None):
         return False
@@ -196,7 +213,7 @@ class WorkingPeriodAdmin(ScopedHistoryMixin, RoleAdminMixin, SimpleHistoryAdmin)
 
 
 @admin.register(TimerRule)
-class TimerRuleAdmin(ScopedHistoryMixin, RoleAdminMixin, SimpleHistoryAdmin):
+class TimerRuleAdmin(CountyOverrideMixin, ScopedHistoryMixin, RoleAdminMixin, SimpleHistoryAdmin):
     """SLA-5: changing a rule's duration recomputes the open timers it governs."""
 
     list_display = ["code", "name", "county", "clock", "duration", "minimum"]
@@ -207,19 +224,6 @@ class TimerRuleAdmin(ScopedHistoryMixin, RoleAdminMixin, SimpleHistoryAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return ("code", "clock", "minimum") if obj else ("minimum",)
-
-    def has_change_permission(self, request, obj=None):
-        # The default rules bind every county: only a superuser changes them; a county
-        # manager adds and changes their own county's rules.
-        if obj is not None and obj.county_id is None and not request.user.is_superuser:
-            return False
-        return super().has_change_permission(request, obj)
-
-    def get_form(self, request, obj=None, **kwargs):
-        form = super().get_form(request, obj, **kwargs)
-        if not request.user.is_superuser and "county" in form.base_fields:
-            form.base_fields["county"].required = True
-        return form
 
     def save_model(self, request, obj, form, change):
         timer_rule_save(rule=obj, by=request.user)

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from core.access import in_scope, scope_q
-from core.admin import ReadOnlyAdmin, RoleAdminMixin, ScopedHistoryMixin
+from core.admin import CountyOverrideMixin, ReadOnlyAdmin, RoleAdminMixin, ScopedHistoryMixin
 from core.masking import mask
 from core.models import OrgUnit
 from underwriting.models import (
@@ -133,7 +133,9 @@ class SubsidyRateAdmin(ScopedHistoryMixin, RoleAdminMixin, SimpleHistoryAdmin):
 
 
 @admin.register(UnderwritingRules)
-class UnderwritingRulesAdmin(ScopedHistoryMixin, RoleAdminMixin, SimpleHistoryAdmin):
+class UnderwritingRulesAdmin(
+    CountyOverrideMixin, ScopedHistoryMixin, RoleAdminMixin, SimpleHistoryAdmin
+):
     """UW-9 backfill days and the premium tolerance: a county manager overrides them for
     their own county; only a superuser changes the default that binds every county."""
 
@@ -146,17 +148,6 @@ class UnderwritingRulesAdmin(ScopedHistoryMixin, RoleAdminMixin, SimpleHistoryAd
         if request.user.is_superuser:
             return queryset
         return queryset.filter(scope_q(request.user, UnderwritingRules) | Q(county__isnull=True))
-
-    def has_change_permission(self, request, obj=None):
-        if obj is not None and obj.county_id is None and not request.user.is_superuser:
-            return False
-        return super().has_change_permission(request, obj)
-
-    def get_form(self, request, obj=None, **kwargs):
-        form = super().get_form(request, obj, **kwargs)
-        if not request.user.is_superuser and "county" in form.base_fields:
-            form.base_fields["county"].required = True
-        return form
 
 
 class VillageCapacityInline(RoleInlineMixin, admin.TabularInline):

@@ -1,13 +1,19 @@
 """Demo underwriting data for `make run` (called by core's seed_demo): products with
-their subsidies and exclusions, villages, a few customers. Idempotent."""
+their subsidies and exclusions, villages, a few customers, a telesales policy waiting
+for payment and a village group policy whose household list the worker validates.
+Idempotent."""
 
+import datetime as dt
 from decimal import Decimal
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from core.models import OrgUnit, User
+from underwriting.imports.template import household_list_template
 from underwriting.models import (
     Customer,
+    Policy,
     Product,
     ProductExclusion,
     SubsidyRate,
@@ -16,6 +22,9 @@ from underwriting.models import (
     VillageCapacity,
 )
 from underwriting.services.customers import customer_create
+from underwriting.services.group import group_policy_create
+from underwriting.services.imports import household_list_upload
+from underwriting.services.policies import policy_intake_remote
 
 COMMON_EXCLUSIONS = ["投保人、被保险人及其家庭成员的故意或重大过失行为", "行政行为或司法行为"]
 
@@ -101,7 +110,18 @@ FARMERS = [
 ]
 
 
-def seed_underwriting(*, county: OrgUnit, outlet: OrgUnit, clerk: User) -> None:
+# name, resident ID, village group, quantity (亩), signature (UW-7)
+HOUSEHOLDS = [
+    ("张三", "11010519491231002X", "东村一组", "12.5", "张三"),
+    ("李秀英", "440106198504120025", "东村二组", "8", "李秀英"),
+    ("王建国", "441823196203150016", "东村三组", "20.3", ""),
+    ("陈桂兰", "441823195507080024", "东村一组", "6.6", "陈明代"),
+    ("刘德福", "441823197011110030", "东村二组", "260", "刘德福"),
+    ("黄玉梅", "441823198802020044", "东村三组", "15", "黄玉梅"),
+]
+
+
+def seed_underwriting(*, county: OrgUnit, outlet: OrgUnit, clerk: User, api_client: User) -> None:
     UnderwritingRules.objects.get_or_create(county=None)
     year = timezone.localdate().year
     for (code, name, line, policy_based, rate, per_unit, unit, inspect, flag, liability,
@@ -172,3 +192,48 @@ def seed_underwriting(*, county: OrgUnit, outlet: OrgUnit, clerk: User) -> None:
             phone="0763-7700001",
             village_group="东村",
         )
+    _remote_policy(outlet=outlet, api_client=api_client)
+    _group_policy(outlet=outlet, clerk=clerk)
+
+
+def _remote_policy(*, outlet: OrgUnit, api_client: User) -> None:
+    """UW-11: a telesales accident policy that the customer pays for at the counter."""
+    if Policy.objects.filter(channel=Policy.Channel.TELESALES).exists():
+        return
+    policy_intake_remote(
+        by=api_client,
+        org_unit=outlet,
+        channel=Policy.Channel.TELESALES,
+        product=Product.objects.get(code="ACCIDENT"),
+        insured=Customer.objects.get(org_unit=outlet, id_number=FARMERS[1][1]),
+        quantity=Decimal(1),
+        application_date=timezone.localdate(),
+        external_reference="95518-TS-0001",
+    )
+
+
+def _group_policy(*, outlet: OrgUnit, clerk: User) -> None:
+    """UW-10: the village committee's rice policy; its list goes through the real import,
+    so the worker validates it once `make run` starts (one row is flagged: UW-5)."""
+    if Policy.objects.filter(kind=Policy.Kind.GROUP).exists():
+        return
+    rice = Product.objects.get(code="RICE")
+    policy = group_policy_create(
+        clerk=clerk,
+        organiser=Customer.objects.get(org_unit=outlet, name="东村村民委员会"),
+        product=rice,
+        season=f"{timezone.localdate().year}晚稻",
+        application_date=timezone.localdate() - dt.timedelta(days=2),
+    )
+    # In the order of underwriting.imports.template.COLUMNS; the premium columns are
+    # left empty for the import to compute (UW-4).
+    rows = [
+        [n, name, id_number, "13800138000", village, "", "", "", "水稻", quantity, "亩", "正常"]
+        + [None] * 6
+        + ["6217003320001234567", "广东农信", sign]
+        for n, (name, id_number, village, quantity, sign) in enumerate(HOUSEHOLDS, 1)
+    ]
+    content = household_list_template(policy=policy, rows=rows)
+    household_list_upload(
+        clerk=clerk, policy=policy, upload=SimpleUploadedFile("东村分户清单.xlsx", content)
+    )

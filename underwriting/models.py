@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Round
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -337,12 +338,11 @@ class PremiumSplit(models.Model):
 
 
 def _split_adds_up(name: str) -> models.CheckConstraint:
-    return models.CheckConstraint(
-        condition=Q(
-            premium=F("farmer_share") + F("central") + F("provincial") + F("city") + F("county")
-        ),
-        name=name,
-    )
+    # Rounded to the cent because SQLite (the embedded dev default) adds decimals as
+    # floats; on PostgreSQL the sum of numeric(14,2) values is exact and ROUND changes
+    # nothing.
+    parts = F("farmer_share") + F("central") + F("provincial") + F("city") + F("county")
+    return models.CheckConstraint(condition=Q(premium=Round(parts, 2)), name=name)
 
 
 class Policy(PremiumSplit):

@@ -7,9 +7,10 @@ see, `*_get` returns one record or raises NotInScope (a 404 that reveals nothing
 import contextlib
 from decimal import Decimal
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.utils.translation import gettext as _
 
-from core.access import get_in_scope, in_scope
+from core.access import NotInScope, get_in_scope, in_scope
 from core.models import OrgUnit, User
 from underwriting.identity import IdentityError, normalise_identity
 from underwriting.models import (
@@ -20,6 +21,7 @@ from underwriting.models import (
     Inspection,
     Policy,
     PolicyChange,
+    PolicyDocument,
     Product,
     SubsidyRate,
     UnderwritingRules,
@@ -117,6 +119,42 @@ def pending_remote_policies(*, user: User) -> QuerySet[Policy]:
     )
 
 
+# Group policies ------------------------------------------------------------------------
+def group_policy_list(
+    *, user: User, status: str = "", season: str = "", query: str = ""
+) -> QuerySet[Policy]:
+    """The user's group policies with their current household count, newest first."""
+    households = HouseholdList.objects.filter(
+        policy=OuterRef("pk"), state=HouseholdList.State.ACCEPTED
+    ).values("household_count")[:1]
+    policies = in_scope(
+        Policy.objects.filter(kind=Policy.Kind.GROUP).select_related(
+            "product", "organiser", "org_unit"
+        ),
+        user,
+    ).annotate(households=Subquery(households))
+    if status:
+        policies = policies.filter(status=status)
+    if season.strip():
+        policies = policies.filter(season__icontains=season.strip())
+    if query.strip():
+        query = query.strip()
+        policies = policies.filter(
+            Q(organiser__name__icontains=query)
+            | Q(number__icontains=query)
+            | Q(applicant_label__icontains=query)
+        )
+    return policies
+
+
+def group_policy_get(*, user: User, pk) -> Policy:
+    """A group policy in the user's scope; an individual policy is not found here."""
+    policy = policy_get(user=user, pk=pk)
+    if policy.kind != Policy.Kind.GROUP:
+        raise NotInScope(_("Not found."))
+    return policy
+
+
 # Household lists -----------------------------------------------------------------------
 def household_list_get(*, user: User, pk) -> HouseholdList:
     return get_in_scope(HouseholdList.objects.select_related("policy"), user, pk=pk)
@@ -128,6 +166,31 @@ def current_household_list(*, policy: Policy) -> HouseholdList | None:
 
 def household_rows(*, household_list: HouseholdList) -> QuerySet[HouseholdRow]:
     return household_list.rows.order_by("row_number")
+
+
+def group_rows(
+    *,
+    household_list: HouseholdList,
+    flagged: bool = False,
+    unsigned: bool = False,
+    query: str = "",
+) -> QuerySet[HouseholdRow]:
+    """Rows of a list, filtered: flagged (any import flag), unsigned, name contains."""
+    rows = household_rows(household_list=household_list)
+    if flagged:
+        rows = rows.exclude(flags=[])
+    if unsigned:
+        rows = rows.filter(signature=HouseholdRow.Signature.UNSIGNED)
+    if query.strip():
+        rows = rows.filter(name__icontains=query.strip())
+    return rows
+
+
+def household_rows_inspected(*, rows: QuerySet[HouseholdRow]) -> QuerySet[HouseholdRow]:
+    """`rows` annotated with `inspected`: a confirmed on-site inspection covers the row
+    (UW-5). The row table, the API and the finalisation check all read it this way."""
+    confirmed = Inspection.objects.filter(household=OuterRef("pk"), confirmed=True)
+    return rows.annotate(inspected=Exists(confirmed))
 
 
 def household_row_get(*, user: User, pk) -> HouseholdRow:
@@ -143,6 +206,12 @@ def inspection_list(*, user: User, policy: Policy) -> QuerySet[Inspection]:
     return in_scope(Inspection.objects.filter(policy=policy), user)
 
 
+def inspection_get(*, user: User, pk) -> Inspection:
+    return get_in_scope(
+        Inspection.objects.select_related("policy", "household", "inspector"), user, pk=pk
+    )
+
+
 def policy_change_get(*, user: User, pk) -> PolicyChange:
     return get_in_scope(PolicyChange.objects.select_related("policy"), user, pk=pk)
 
@@ -150,3 +219,17 @@ def policy_change_get(*, user: User, pk) -> PolicyChange:
 def policy_change_list(*, user: User, policy: Policy | None = None) -> QuerySet[PolicyChange]:
     changes = in_scope(PolicyChange.objects.select_related("policy", "requested_by"), user)
     return changes.filter(policy=policy) if policy else changes
+
+
+# Printed documents (UW-13) -------------------------------------------------------------
+def policy_document_get(*, user: User, pk) -> PolicyDocument:
+    """One printed document in the user's scope (OUT-1), or NotInScope."""
+    return get_in_scope(
+        PolicyDocument.objects.select_related("policy", "requested_by"), user, pk=pk
+    )
+
+
+def policy_documents(*, policy: Policy) -> QuerySet[PolicyDocument]:
+    """The documents rendered for `policy` (the caller has already reached the policy
+    through the scoped selectors)."""
+    return policy.documents.select_related("requested_by")

@@ -28,6 +28,11 @@ from core import selectors as core_selectors
 from core.api.serializers import MaskedCharField, OrgUnitRefSerializer
 from core.models import Role
 from underwriting import selectors
+from underwriting.api.common import (
+    PREMIUM_SPLIT_FIELDS,
+    CustomerRefSerializer,
+    ProductRefSerializer,
+)
 from underwriting.models import Customer, Policy, Product, SubsidyLevel
 from underwriting.services import customers as customer_services
 from underwriting.services import policies as policy_services
@@ -58,14 +63,6 @@ class CustomerOutputSerializer(serializers.ModelSerializer):
             "org_unit",
             "created_at",
         ]
-
-
-@extend_schema_serializer(component_name="PolicyCustomerRef")
-class CustomerRefSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    name = serializers.CharField()
-    kind = serializers.CharField()
-    id_number = MaskedCharField(kind="id_number")
 
 
 class CustomerListCreateApi(ListAPIView):
@@ -210,14 +207,6 @@ class ProductDetailApi(APIView):
 
 
 # Policies -------------------------------------------------------------------------------
-@extend_schema_serializer(component_name="PolicyProductRef")
-class ProductRefSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    code = serializers.CharField()
-    name = serializers.CharField()
-    line = serializers.CharField()
-
-
 class PolicyOutputSerializer(serializers.ModelSerializer):
     org_unit = OrgUnitRefSerializer()
     product = ProductRefSerializer()
@@ -244,12 +233,7 @@ class PolicyOutputSerializer(serializers.ModelSerializer):
             "quantity",
             "unit",
             "sum_insured",
-            "premium",
-            "farmer_share",
-            "central",
-            "provincial",
-            "city",
-            "county",
+            *PREMIUM_SPLIT_FIELDS,
             "application_date",
             "starts_on",
             "ends_on",

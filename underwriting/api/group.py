@@ -7,7 +7,6 @@ caller's branch), writes through the services (read-only roles get 403).
 """
 
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
@@ -17,14 +16,24 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.access import check_can_write, get_in_scope
+from core.access import check_can_write
 from core.api.serializers import MaskedCharField, OrgUnitRefSerializer, UserRefSerializer
 from core.selectors import evidence_for
+from underwriting.api.common import (
+    PREMIUM_SPLIT_FIELDS,
+    CustomerRefSerializer,
+    ProductRefSerializer,
+)
 from underwriting.models import HouseholdRow, Inspection, Policy, Product
 from underwriting.selectors import (
     current_household_list,
     customer_get,
+    group_policy_get,
+    group_policy_list,
+    group_rows,
     household_row_get,
+    household_rows_inspected,
+    inspection_get,
     inspection_list,
     policy_get,
     product_get,
@@ -34,17 +43,6 @@ from underwriting.services.inspections import inspection_record
 
 
 # --- Serializers -------------------------------------------------------------------------
-class GroupOrganiserRefSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    name = serializers.CharField()
-
-
-class GroupProductRefSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    code = serializers.CharField()
-    name = serializers.CharField()
-
-
 class GroupChecklistItemSerializer(serializers.Serializer):
     code = serializers.CharField()
     label = serializers.CharField()
@@ -54,8 +52,8 @@ class GroupChecklistItemSerializer(serializers.Serializer):
 
 class GroupPolicyOutputSerializer(serializers.ModelSerializer):
     org_unit = OrgUnitRefSerializer()
-    organiser = GroupOrganiserRefSerializer()
-    product = GroupProductRefSerializer()
+    organiser = CustomerRefSerializer()
+    product = ProductRefSerializer()
     status_label = serializers.CharField(source="get_status_display")
     household_count = serializers.SerializerMethodField()
 
@@ -74,12 +72,7 @@ class GroupPolicyOutputSerializer(serializers.ModelSerializer):
             "household_count",
             "quantity",
             "unit",
-            "premium",
-            "farmer_share",
-            "central",
-            "provincial",
-            "city",
-            "county",
+            *PREMIUM_SPLIT_FIELDS,
             "application_date",
             "starts_on",
             "ends_on",
@@ -158,12 +151,7 @@ class HouseholdRowOutputSerializer(serializers.ModelSerializer):
             "condition",
             "bank_account",
             "bank_name",
-            "premium",
-            "farmer_share",
-            "central",
-            "provincial",
-            "city",
-            "county",
+            *PREMIUM_SPLIT_FIELDS,
             "signature",
             "signature_display",
             "proxy_name",
@@ -171,11 +159,6 @@ class HouseholdRowOutputSerializer(serializers.ModelSerializer):
             "flags",
             "inspected",
         ]
-
-
-def _with_inspected(rows):
-    confirmed = Inspection.objects.filter(household=OuterRef("pk"), confirmed=True)
-    return rows.annotate(inspected=Exists(confirmed))
 
 
 class InspectionPhotoOutputSerializer(serializers.Serializer):
@@ -239,7 +222,7 @@ class GroupPolicyListApi(ListAPIView):
     def get_queryset(self):
         params = self.request.query_params
         status_ = params.get("status", "")
-        return group_service.group_policy_list(
+        return group_policy_list(
             user=self.request.user,
             status=status_ if status_ in Policy.Status.values else "",
             season=params.get("season", ""),
@@ -285,7 +268,7 @@ class GroupPolicyCreateApi(APIView):
 class GroupPolicyDetailApi(APIView):
     @extend_schema(responses=GroupPolicyDetailOutputSerializer)
     def get(self, request, pk: int):
-        policy = group_service.group_policy_get(user=request.user, pk=pk)
+        policy = group_policy_get(user=request.user, pk=pk)
         return Response(GroupPolicyDetailOutputSerializer(policy).data)
 
 
@@ -308,18 +291,18 @@ class GroupPolicyRowListApi(ListAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation
             return HouseholdRow.objects.none()
-        policy = group_service.group_policy_get(user=self.request.user, pk=self.kwargs["pk"])
+        policy = group_policy_get(user=self.request.user, pk=self.kwargs["pk"])
         household_list = current_household_list(policy=policy)
         if household_list is None:
             return HouseholdRow.objects.none()
         params = self.request.query_params
-        rows = group_service.group_rows(
+        rows = group_rows(
             household_list=household_list,
             flagged=params.get("flagged") in {"true", "1"},
             unsigned=params.get("unsigned") in {"true", "1"},
             query=params.get("search", ""),
         )
-        return _with_inspected(rows)
+        return household_rows_inspected(rows=rows)
 
 
 class HouseholdRowSignatureApi(APIView):
@@ -346,7 +329,7 @@ class HouseholdRowSignatureApi(APIView):
         row = group_service.household_signature_record(
             clerk=request.user, row=row, **data.validated_data
         )
-        row = _with_inspected(HouseholdRow.objects.filter(pk=row.pk)).get()
+        row = household_rows_inspected(rows=HouseholdRow.objects.filter(pk=row.pk)).get()
         return Response(HouseholdRowOutputSerializer(row).data)
 
 
@@ -367,7 +350,7 @@ class GroupPolicySignAllApi(APIView):
 
     @extend_schema(request=InputSerializer, responses=OutputSerializer)
     def post(self, request, pk: int):
-        policy = group_service.group_policy_get(user=request.user, pk=pk)
+        policy = group_policy_get(user=request.user, pk=pk)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         changed = group_service.household_signatures_mark_signed(
@@ -387,7 +370,7 @@ class GroupPolicySealApi(APIView):
 
     @extend_schema(request=InputSerializer, responses=GroupPolicyDetailOutputSerializer)
     def post(self, request, pk: int):
-        policy = group_service.group_policy_get(user=request.user, pk=pk)
+        policy = group_policy_get(user=request.user, pk=pk)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         policy = group_service.group_policy_record_seal(
@@ -402,7 +385,7 @@ class GroupPolicyFinaliseApi(APIView):
 
     @extend_schema(request=None, responses=GroupPolicyDetailOutputSerializer)
     def post(self, request, pk: int):
-        policy = group_service.group_policy_get(user=request.user, pk=pk)
+        policy = group_policy_get(user=request.user, pk=pk)
         policy = group_service.group_policy_finalise(clerk=request.user, policy=policy)
         return Response(GroupPolicyDetailOutputSerializer(policy).data)
 
@@ -462,9 +445,7 @@ class InspectionCreateApi(APIView):
 class InspectionDetailApi(APIView):
     @extend_schema(responses=InspectionOutputSerializer)
     def get(self, request, pk: int):
-        inspection = get_in_scope(
-            Inspection.objects.select_related("inspector"), request.user, pk=pk
-        )
+        inspection = inspection_get(user=request.user, pk=pk)
         body = InspectionOutputSerializer(inspection, context={"request": request}).data
         return Response(body)
 

@@ -6,7 +6,6 @@ the upload goes through the service (read-only roles get 403).
 """
 
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404
 from django.urls import path, reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -16,10 +15,11 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.access import NotInScope, check_can_write
-from underwriting.models import HouseholdList, ImportIssue, Policy
-from underwriting.selectors import household_list_get, import_issues, policy_get
-from underwriting.services.imports import household_list_report_open, household_list_upload
+from core.access import check_can_write
+from underwriting.models import HouseholdList, ImportIssue
+from underwriting.selectors import group_policy_get, household_list_get, import_issues
+from underwriting.services.imports import household_list_upload
+from underwriting.views.imports import report_response
 
 
 class HouseholdListOutputSerializer(serializers.ModelSerializer):
@@ -79,9 +79,7 @@ class HouseholdListUploadApi(APIView):
         summary="Upload a household list",
     )
     def post(self, request, pk: int):
-        policy = policy_get(user=request.user, pk=pk)
-        if policy.kind != Policy.Kind.GROUP:
-            raise NotInScope
+        policy = group_policy_get(user=request.user, pk=pk)
         check_can_write(request.user, policy)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -138,15 +136,7 @@ class HouseholdListReportApi(APIView):
     )
     def get(self, request, pk: int):
         household_list = household_list_get(user=request.user, pk=pk)
-        try:
-            report = household_list_report_open(
-                user=request.user,
-                household_list=household_list,
-                ip_address=request.META.get("REMOTE_ADDR"),
-            )
-        except ValidationError:
-            raise Http404 from None
-        return FileResponse(report, as_attachment=True, filename=f"report-{household_list.pk}.xlsx")
+        return report_response(request, household_list, filename=f"report-{household_list.pk}.xlsx")
 
 
 urlpatterns = [

@@ -2,7 +2,7 @@
 document (with its household annex) prepared by the worker and fetched when ready.
 Scoped like every read (OUT-1): another outlet's policy is a 404."""
 
-from django.http import FileResponse, HttpResponse
+from django.http import HttpResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -15,9 +15,9 @@ from rest_framework.views import APIView
 
 from core.access import check_can_write
 from underwriting.models import PolicyDocument
-from underwriting.selectors import policy_get
+from underwriting.selectors import policy_document_get, policy_get
 from underwriting.services import printing
-from underwriting.views.printing import pdf_response
+from underwriting.views.printing import document_response, pdf_response
 
 
 class PdfRenderer(BaseRenderer):
@@ -101,7 +101,7 @@ class PolicyDocumentCreateApi(APIView):
 class PolicyDocumentDetailApi(APIView):
     @extend_schema(summary="State of a printed policy document", responses=DocumentOutputSerializer)
     def get(self, request, pk: int):
-        document = printing.policy_document_get(user=request.user, pk=pk)
+        document = policy_document_get(user=request.user, pk=pk)
         return Response(DocumentOutputSerializer(document).data)
 
 
@@ -115,18 +115,11 @@ class PolicyDocumentFileApi(APIView):
         responses={(200, "application/pdf"): PDF_RESPONSE},
     )
     def get(self, request, pk: int) -> HttpResponse:
-        document = printing.policy_document_get(user=request.user, pk=pk)
+        document = policy_document_get(user=request.user, pk=pk)
         check_can_write(request.user, document)
         if document.state != PolicyDocument.State.READY:
             raise NotFound(_("The document is not ready."))
-        response = FileResponse(
-            document.file.open("rb"),
-            content_type="application/pdf",
-            as_attachment=True,
-            filename=f"{document.policy.number}.pdf",
-        )
-        response["Cache-Control"] = "private, no-store"
-        return response
+        return document_response(document)
 
 
 urlpatterns = [

@@ -23,13 +23,13 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from simple_history.utils import bulk_update_with_history
 
-from core.access import NotInScope, check_can_write, in_scope
+from core.access import check_can_write
 from core.audit import save_with_reason
 from core.models import User
 from underwriting.imports.validation import (
@@ -45,12 +45,11 @@ from underwriting.models import (
     Customer,
     HouseholdList,
     HouseholdRow,
-    Inspection,
     Policy,
     Product,
     default_cover_end,
 )
-from underwriting.selectors import current_household_list, policy_get
+from underwriting.selectors import current_household_list, household_rows_inspected, policy_get
 from underwriting.services.common import (
     assign_number,
     check_backfill,
@@ -366,10 +365,8 @@ def _flagged_rows_without_inspection(household_list: HouseholdList) -> list[int]
     """UW-5: sheet row numbers of rows with a verification flag and no inspection that
     confirmed the subject. Filtered in Python: only flagged rows are read, and JSON
     array containment is not portable to SQLite."""
-    confirmed = Inspection.objects.filter(household=OuterRef("pk"), confirmed=True)
     rows = (
-        household_list.rows.exclude(flags=[])
-        .annotate(inspected=Exists(confirmed))
+        household_rows_inspected(rows=household_list.rows.exclude(flags=[]))
         .values_list("row_number", "flags", "inspected")
         .order_by("row_number")
     )
@@ -486,60 +483,7 @@ def group_policy_finalise(*, clerk: User, policy: Policy) -> Policy:
     return save_with_reason(policy, by=clerk, reason=_("Group policy finalised"))
 
 
-# --- Reads for the group pages and the API --------------------------------------------
-def group_policy_list(
-    *, user: User, status: str = "", season: str = "", query: str = ""
-) -> QuerySet[Policy]:
-    """The user's group policies with their current household count, newest first."""
-    households = HouseholdList.objects.filter(
-        policy=OuterRef("pk"), state=HouseholdList.State.ACCEPTED
-    ).values("household_count")[:1]
-    policies = in_scope(
-        Policy.objects.filter(kind=Policy.Kind.GROUP).select_related(
-            "product", "organiser", "org_unit"
-        ),
-        user,
-    ).annotate(households=Subquery(households))
-    if status:
-        policies = policies.filter(status=status)
-    if season.strip():
-        policies = policies.filter(season__icontains=season.strip())
-    if query.strip():
-        query = query.strip()
-        policies = policies.filter(
-            Q(organiser__name__icontains=query)
-            | Q(number__icontains=query)
-            | Q(applicant_label__icontains=query)
-        )
-    return policies
-
-
-def group_policy_get(*, user: User, pk) -> Policy:
-    """A group policy in the user's scope; an individual policy is not found here."""
-    policy = policy_get(user=user, pk=pk)
-    if policy.kind != Policy.Kind.GROUP:
-        raise NotInScope(_("Not found."))
-    return policy
-
-
-def group_rows(
-    *,
-    household_list: HouseholdList,
-    flagged: bool = False,
-    unsigned: bool = False,
-    query: str = "",
-) -> QuerySet[HouseholdRow]:
-    """Rows of a list, filtered: flagged (any import flag), unsigned, name contains."""
-    rows = household_list.rows.order_by("row_number")
-    if flagged:
-        rows = rows.exclude(flags=[])
-    if unsigned:
-        rows = rows.filter(signature=HouseholdRow.Signature.UNSIGNED)
-    if query.strip():
-        rows = rows.filter(name__icontains=query.strip())
-    return rows
-
-
+# --- Flag labels for the row table -----------------------------------------------------
 def row_flag_labels(row: HouseholdRow) -> list[tuple[str, str, bool]]:
     """(code, label, needs inspection) for each flag of a row."""
     return [

@@ -23,13 +23,13 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Count, Sum
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from pypdf import PdfReader
 
-from core.access import check_can_write, get_in_scope
+from core.access import check_can_write
 from core.masking import mask
 from core.models import SlaTimer, User
 from core.pdf import render_pdf
@@ -158,25 +158,12 @@ def verification_facts(*, policy: Policy) -> VerificationFacts:
     )
 
 
-# Reads ---------------------------------------------------------------------------------
-def policy_document_get(*, user: User, pk) -> PolicyDocument:
-    """One printed document in the user's scope (OUT-1), or NotInScope."""
-    return get_in_scope(
-        PolicyDocument.objects.select_related("policy", "requested_by"), user, pk=pk
-    )
-
-
+# Document state ------------------------------------------------------------------------
 def document_stalled(document: PolicyDocument) -> bool:
     return (
         document.state in IN_PROGRESS_STATES
         and document.requested_at < timezone.now() - STALLED_AFTER
     )
-
-
-def policy_documents(*, policy: Policy) -> QuerySet[PolicyDocument]:
-    """The documents rendered for `policy` (the caller has already reached the policy
-    through the scoped selectors)."""
-    return policy.documents.select_related("requested_by")
 
 
 # Checks --------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from core.masking import mask
 from underwriting.models import Policy, PolicyChange
 from underwriting.selectors import policy_change_get, policy_change_list, policy_get
 from underwriting.services import changes as services
+from underwriting.views.common import add_errors
 
 CHANGES_PER_PAGE = 50
 MASKED = {"phone": "phone", "bank_account": "bank_account"}
@@ -96,14 +97,6 @@ class SurrenderForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}),
         help_text=gettext_lazy("Empty: today."),
     )
-
-
-def _add_errors(form: forms.Form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def _display_fields(change: PolicyChange) -> list[dict]:
@@ -210,7 +203,7 @@ def change_create(request, pk: int, kind: str):
                     row_number=data.get("row_number"),
                 )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             if change.state == PolicyChange.State.WITHDRAWN:
                 messages.success(

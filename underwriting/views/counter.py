@@ -33,6 +33,7 @@ from underwriting.identity import IdentityError, normalise_identity
 from underwriting.models import Customer, Policy, Product
 from underwriting.services import customers as customer_services
 from underwriting.services import policies as policy_services
+from underwriting.views.common import add_errors
 
 PER_PAGE = 50
 # What the full customer view reveals and logs (REG-3).
@@ -168,15 +169,6 @@ class PolicyFilterForm(forms.Form):
         choices=[("", gettext_lazy("All statuses")), *Policy.Status.choices],
         required=False,
     )
-
-
-def add_errors(form: forms.Form, exc: ValidationError) -> None:
-    """Put a service's ValidationError on the form: on its field if the form has it."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def _refuse_read_only(user) -> None:

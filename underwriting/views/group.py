@@ -11,7 +11,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.timezone import localdate
@@ -20,30 +19,27 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from core.access import NotInScope, check_can_write, get_in_scope, in_scope
+from core.access import NotInScope, check_can_write, in_scope
 from core.selectors import evidence_for
-from underwriting.models import Customer, HouseholdRow, Inspection, Policy, Product
+from underwriting.models import Customer, HouseholdRow, Policy, Product
 from underwriting.selectors import (
     current_household_list,
+    group_policy_get,
+    group_policy_list,
+    group_rows,
     household_row_get,
+    household_rows_inspected,
+    inspection_get,
     inspection_list,
     policy_get,
     product_list,
 )
 from underwriting.services import group as group_service
 from underwriting.services.inspections import inspection_record
+from underwriting.views.common import add_errors
 
 PER_PAGE = 50
 ROWS_PER_PAGE = 100
-
-
-def _form_errors(form: forms.Form, exc: ValidationError) -> None:
-    """Put a service's ValidationError on the form: on the field it names, if shown."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 # --- Forms ------------------------------------------------------------------------------
@@ -163,9 +159,7 @@ def group_list(request):
         status = ""
     season = request.GET.get("season", "")
     query = request.GET.get("q", "")
-    policies = group_service.group_policy_list(
-        user=request.user, status=status, season=season, query=query
-    )
+    policies = group_policy_list(user=request.user, status=status, season=season, query=query)
     page = Paginator(policies, PER_PAGE).get_page(request.GET.get("page"))
     context = {
         "page": page,
@@ -185,7 +179,7 @@ def group_create(request):
         try:
             policy = group_service.group_policy_create(clerk=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_errors(form, exc)
         else:
             messages.success(
                 request, _("Group policy opened. Import its household list next (UW-10).")
@@ -197,8 +191,7 @@ def group_create(request):
 def _rows_with_marks(rows):
     """Attach what the row table shows: flag labels and whether a confirmed inspection
     covers the row."""
-    confirmed = Inspection.objects.filter(household=OuterRef("pk"), confirmed=True)
-    rows = list(rows.annotate(inspected=Exists(confirmed)))
+    rows = list(household_rows_inspected(rows=rows))
     for row in rows:
         row.flag_labels = group_service.row_flag_labels(row)
         row.needs_inspection = any(needs for _code, _label, needs in row.flag_labels)
@@ -207,7 +200,7 @@ def _rows_with_marks(rows):
 
 @login_required
 def group_detail(request, pk: int):
-    policy = group_service.group_policy_get(user=request.user, pk=pk)
+    policy = group_policy_get(user=request.user, pk=pk)
     household_list = current_household_list(policy=policy)
     filters = {
         "flagged": request.GET.get("flagged") == "1",
@@ -216,7 +209,7 @@ def group_detail(request, pk: int):
     }
     page = None
     if household_list is not None:
-        rows = group_service.group_rows(household_list=household_list, **filters)
+        rows = group_rows(household_list=household_list, **filters)
         page = Paginator(rows, ROWS_PER_PAGE).get_page(request.GET.get("page"))
         page.object_list = _rows_with_marks(page.object_list)
     checklist = group_service.group_policy_checklist(policy=policy)
@@ -278,7 +271,7 @@ def household_row_signature(request, pk: int):
                 clerk=request.user, row=row, **form.cleaned_data
             )
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_errors(form, exc)
         else:
             if request.htmx:
                 return render(
@@ -299,7 +292,7 @@ def household_row_signature(request, pk: int):
 @require_POST
 def group_sign_all(request, pk: int):
     """UW-7: every unsigned row signed, as the signed paper list shows (with a reason)."""
-    policy = group_service.group_policy_get(user=request.user, pk=pk)
+    policy = group_policy_get(user=request.user, pk=pk)
     check_can_write(request.user, policy)
     form = SignAllForm(request.POST)
     try:
@@ -320,7 +313,7 @@ def group_sign_all(request, pk: int):
 @require_POST
 def group_seal(request, pk: int):
     """UW-7: the organiser's official or seam seal on the list."""
-    policy = group_service.group_policy_get(user=request.user, pk=pk)
+    policy = group_policy_get(user=request.user, pk=pk)
     check_can_write(request.user, policy)
     try:
         group_service.group_policy_record_seal(
@@ -338,7 +331,7 @@ def group_seal(request, pk: int):
 @require_POST
 def group_finalise(request, pk: int):
     """Issue the group policy once the checklist is complete (PUB-1, UW-5, UW-7)."""
-    policy = group_service.group_policy_get(user=request.user, pk=pk)
+    policy = group_policy_get(user=request.user, pk=pk)
     check_can_write(request.user, policy)
     try:
         policy = group_service.group_policy_finalise(clerk=request.user, policy=policy)
@@ -376,7 +369,7 @@ def inspection_create(request, pk: int):
                 **form.cleaned_data,
             )
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_errors(form, exc)
         else:
             messages.success(request, _("Inspection recorded."))
             return redirect("underwriting:inspection_detail", inspection.pk)
@@ -386,11 +379,7 @@ def inspection_create(request, pk: int):
 
 @login_required
 def inspection_detail(request, pk: int):
-    inspection = get_in_scope(
-        Inspection.objects.select_related("policy", "household", "inspector"),
-        request.user,
-        pk=pk,
-    )
+    inspection = inspection_get(user=request.user, pk=pk)
     context = {
         "inspection": inspection,
         "policy": inspection.policy,

@@ -18,10 +18,10 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
-from core.access import NotInScope, check_can_write
+from core.access import check_can_write
 from underwriting.imports.reader import MAX_UPLOAD_BYTES
-from underwriting.models import HouseholdList, Policy
-from underwriting.selectors import household_list_get, import_issues, policy_get
+from underwriting.models import HouseholdList
+from underwriting.selectors import group_policy_get, household_list_get, import_issues
 from underwriting.services.imports import household_list_report_open, household_list_upload
 
 ISSUES_PER_PAGE = 50
@@ -47,18 +47,11 @@ class ListUploadForm(forms.Form):
     )
 
 
-def _group_policy(request, pk: int) -> Policy:
-    policy = policy_get(user=request.user, pk=pk)
-    if policy.kind != Policy.Kind.GROUP:
-        raise NotInScope
-    return policy
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def list_upload(request, pk: int):
     """UW-10: upload a household list for a group policy."""
-    policy = _group_policy(request, pk)
+    policy = group_policy_get(user=request.user, pk=pk)
     form = ListUploadForm()
     if request.method == "POST":
         check_can_write(request.user, policy)
@@ -127,11 +120,9 @@ def list_progress(request, pk: int):
     return response
 
 
-@login_required
-@require_GET
-def list_report_download(request, pk: int) -> HttpResponse:
-    """The validation report (xlsx); the export of personal data is logged (REG-3)."""
-    household_list = household_list_get(user=request.user, pk=pk)
+def report_response(request, household_list: HouseholdList, *, filename: str) -> FileResponse:
+    """The validation report as a download (page and API), its export logged for the
+    caller; 404 while the import has no report."""
     try:
         report = household_list_report_open(
             user=request.user,
@@ -140,7 +131,15 @@ def list_report_download(request, pk: int) -> HttpResponse:
         )
     except ValidationError:
         raise Http404 from None
-    return FileResponse(report, as_attachment=True, filename=f"校验报告-{household_list.pk}.xlsx")
+    return FileResponse(report, as_attachment=True, filename=filename)
+
+
+@login_required
+@require_GET
+def list_report_download(request, pk: int) -> HttpResponse:
+    """The validation report (xlsx); the export of personal data is logged (REG-3)."""
+    household_list = household_list_get(user=request.user, pk=pk)
+    return report_response(request, household_list, filename=f"校验报告-{household_list.pk}.xlsx")
 
 
 urlpatterns = [

@@ -13,7 +13,12 @@ from django.views.decorators.vary import vary_on_headers
 
 from core.access import check_can_write
 from underwriting.models import Policy, PolicyDocument
-from underwriting.selectors import policy_by_verification_code, policy_get
+from underwriting.selectors import (
+    policy_by_verification_code,
+    policy_document_get,
+    policy_documents,
+    policy_get,
+)
 from underwriting.services import printing
 
 _CODE_NOISE = re.compile(r"[\s\-]+")
@@ -24,6 +29,18 @@ def pdf_response(pdf: bytes, *, number: str) -> HttpResponse:
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{number}.pdf"'
     # It carries personal data: no shared cache may keep it.
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def document_response(document: PolicyDocument) -> FileResponse:
+    """A ready document as a download named by the policy number (page and API)."""
+    response = FileResponse(
+        document.file.open("rb"),
+        content_type="application/pdf",
+        as_attachment=True,
+        filename=f"{document.policy.number}.pdf",
+    )
     response["Cache-Control"] = "private, no-store"
     return response
 
@@ -56,14 +73,14 @@ def policy_pdf(request, pk: int) -> HttpResponse:
         printing.check_can_print(user=request.user, policy=policy)
     except ValidationError as error:
         return _refused(request, policy, error)
-    context = {"policy": policy, "documents": printing.policy_documents(policy=policy)}
+    context = {"policy": policy, "documents": policy_documents(policy=policy)}
     return render(request, "underwriting/printing/policy_documents.html", context)
 
 
 @login_required
 @require_safe
 def document_detail(request, pk: int) -> HttpResponse:
-    document = printing.policy_document_get(user=request.user, pk=pk)
+    document = policy_document_get(user=request.user, pk=pk)
     context = {"document": document, "stalled": printing.document_stalled(document)}
     return render(request, "underwriting/printing/document_detail.html", context)
 
@@ -73,7 +90,7 @@ def document_detail(request, pk: int) -> HttpResponse:
 @vary_on_headers("HX-Request")
 def document_progress(request, pk: int) -> HttpResponse:
     """The progress partial the detail page polls every second while the worker renders."""
-    document = printing.policy_document_get(user=request.user, pk=pk)
+    document = policy_document_get(user=request.user, pk=pk)
     context = {"document": document, "stalled": printing.document_stalled(document)}
     return render(request, "underwriting/printing/_document_progress.html", context)
 
@@ -82,18 +99,11 @@ def document_progress(request, pk: int) -> HttpResponse:
 @require_safe
 def document_download(request, pk: int) -> FileResponse:
     """UW-13: a ready document; downloading it is printing, so read-only roles may not."""
-    document = printing.policy_document_get(user=request.user, pk=pk)
+    document = policy_document_get(user=request.user, pk=pk)
     check_can_write(request.user, document)
     if document.state != PolicyDocument.State.READY:
         raise Http404
-    response = FileResponse(
-        document.file.open("rb"),
-        content_type="application/pdf",
-        as_attachment=True,
-        filename=f"{document.policy.number}.pdf",
-    )
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return document_response(document)
 
 
 # Public verification (no login) ---------------------------------------------------------

@@ -64,7 +64,12 @@ class Command(BaseCommand):
             units = self._units()
             users = self._users(units)
             self._timers(units[OUTLET_A], users["clerk_a"])
-            seed_underwriting(county=units[COUNTY], outlet=units[OUTLET_A], clerk=users["clerk_a"])
+            seed_underwriting(
+                county=units[COUNTY],
+                outlet=units[OUTLET_A],
+                clerk=users["clerk_a"],
+                api_client=users["erp"],
+            )
             token_line = self._api_token(users["erp"])
         calendar_load_missing_years()
         with translation.override("zh-hans"):

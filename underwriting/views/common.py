@@ -1,0 +1,14 @@
+"""Helpers shared by the underwriting pages."""
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+
+def add_errors(form: forms.Form, error: ValidationError) -> None:
+    """Put a service's ValidationError on the form: on the field it names if the form
+    shows that field, else above the form."""
+    if hasattr(error, "error_dict"):
+        for name, errors in error.error_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
