@@ -56,6 +56,33 @@ def test_uw_10_clerk_uploads_a_list_and_the_task_is_enqueued(
     assert validate_household_list(household_list.pk) == "accepted"
 
 
+def test_uw_3_blank_template_filled_in_is_accepted_by_the_import(client, group, clerk_a):
+    """Given the blank list downloaded from the upload page, when the village fills it in
+    (premium columns left for the import to compute), then it imports without issues."""
+    client.force_login(clerk_a)
+    response = client.get(reverse("underwriting:list_template", args=[group.pk]))
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    workbook = openpyxl.load_workbook(io.BytesIO(response.content))
+    sheet = workbook.active
+    assert sheet["C4"].number_format == "@"  # IDs stay text (UW-3)
+    filled = {"A": 1, "B": "张三", "C": "11010519491231002X", "D": "13800138000"}
+    filled |= {"E": "东村一组", "I": "水稻", "J": "12.5亩", "K": "亩", "U": "张三"}
+    for column, value in filled.items():
+        sheet[f"{column}4"] = value
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+
+    household_list = household_list_upload(
+        clerk=clerk_a, policy=group, upload=upload(buffer.getvalue())
+    )
+    household_list = household_list_validate(household_list_id=household_list.pk)
+    assert household_list.state == HouseholdList.State.ACCEPTED, list(
+        household_list.issues.values_list("message", flat=True)
+    )
+    row = household_list.rows.get()
+    assert (row.name, row.quantity, row.premium) == ("张三", 12.5, 750)
+
+
 def test_uw_10_bad_file_is_refused_on_the_form(client, group, clerk_a):
     client.force_login(clerk_a)
     url = reverse("underwriting:list_upload", args=[group.pk])
@@ -123,6 +150,7 @@ def test_out_1_other_outlets_clerk_gets_404_on_every_import_page(client, clerk_b
     client.force_login(clerk_b)
     for url in (
         reverse("underwriting:list_upload", args=[group.pk]),
+        reverse("underwriting:list_template", args=[group.pk]),
         reverse("underwriting:list_detail", args=[rejected.pk]),
         reverse("underwriting:list_progress", args=[rejected.pk]),
         reverse("underwriting:list_report_download", args=[rejected.pk]),

@@ -20,7 +20,7 @@ from core.masking import mask
 from underwriting.models import Policy, PolicyChange
 from underwriting.selectors import policy_change_get, policy_change_list, policy_get
 from underwriting.services import changes as services
-from underwriting.views.common import add_errors
+from underwriting.views.common import DateInput, add_errors
 
 CHANGES_PER_PAGE = 50
 MASKED = {"phone": "phone", "bank_account": "bank_account"}
@@ -41,7 +41,7 @@ class EndorsementForm(forms.Form):
     effective_on = forms.DateField(
         label=gettext_lazy("Effective on"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput,
         help_text=gettext_lazy("Empty: today."),
     )
     row_number = forms.IntegerField(
@@ -94,7 +94,7 @@ class SurrenderForm(forms.Form):
     effective_on = forms.DateField(
         label=gettext_lazy("Effective on"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput,
         help_text=gettext_lazy("Empty: today."),
     )
 

@@ -12,3 +12,12 @@ def add_errors(form: forms.Form, error: ValidationError) -> None:
             form.add_error(name if name in form.fields else None, errors)
     else:
         form.add_error(None, error)
+
+
+class DateInput(forms.DateInput):
+    """The browser's date picker reads and sends ISO dates, whatever the UI language."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")

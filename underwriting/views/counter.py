@@ -33,7 +33,7 @@ from underwriting.identity import IdentityError, normalise_identity
 from underwriting.models import Customer, Policy, Product
 from underwriting.services import customers as customer_services
 from underwriting.services import policies as policy_services
-from underwriting.views.common import add_errors
+from underwriting.views.common import DateInput, add_errors
 
 PER_PAGE = 50
 # What the full customer view reveals and logs (REG-3).
@@ -89,15 +89,6 @@ class CustomerEditForm(forms.Form):
         super().__init__(*args, **kwargs)
         if customer.kind != Customer.Kind.ORGANISATION:
             del self.fields["organisation_type"]
-
-
-class DateInput(forms.DateInput):
-    """The browser's date picker reads and sends ISO dates, whatever the UI language."""
-
-    input_type = "date"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs, format="%Y-%m-%d")
 
 
 class QuoteForm(forms.Form):

@@ -36,17 +36,13 @@ from underwriting.selectors import (
 )
 from underwriting.services import group as group_service
 from underwriting.services.inspections import inspection_record
-from underwriting.views.common import add_errors
+from underwriting.views.common import DateInput, add_errors
 
 PER_PAGE = 50
 ROWS_PER_PAGE = 100
 
 
 # --- Forms ------------------------------------------------------------------------------
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-
 class GroupPolicyForm(forms.Form):
     organiser = forms.ModelChoiceField(
         label=gettext_lazy("Organiser"),

@@ -14,12 +14,14 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
 from core.access import check_can_write
 from underwriting.imports.reader import MAX_UPLOAD_BYTES
+from underwriting.imports.template import household_list_template
 from underwriting.models import HouseholdList
 from underwriting.selectors import group_policy_get, household_list_get, import_issues
 from underwriting.services.imports import household_list_report_open, household_list_upload
@@ -67,6 +69,21 @@ def list_upload(request, pk: int):
                 return redirect("underwriting:list_detail", household_list.pk)
     context = {"policy": policy, "form": form, "imports": policy.lists.all()[:20]}
     return render(request, "underwriting/imports/upload.html", context)
+
+
+@login_required
+@require_GET
+def list_template(request, pk: int) -> HttpResponse:
+    """UW-3: the blank household list of this policy, with the columns the import reads
+    and the ID column stored as text."""
+    policy = group_policy_get(user=request.user, pk=pk)
+    response = HttpResponse(
+        household_list_template(policy=policy),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    filename = f"{policy.organiser}{policy.season}分户清单.xlsx"
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    return response
 
 
 def _progress_context(household_list: HouseholdList) -> dict:
@@ -144,6 +161,7 @@ def list_report_download(request, pk: int) -> HttpResponse:
 
 urlpatterns = [
     path("policies/<int:pk>/lists/new/", list_upload, name="list_upload"),
+    path("policies/<int:pk>/lists/template.xlsx", list_template, name="list_template"),
     path("lists/<int:pk>/", list_detail, name="list_detail"),
     path("lists/<int:pk>/progress/", list_progress, name="list_progress"),
     path("lists/<int:pk>/report/", list_report_download, name="list_report_download"),
