@@ -480,3 +480,15 @@ def test_sla_2_breach_message_reaches_the_owners_inbox_once(client, tree, clerk_
     assert "已读" in response.content.decode()
     page[0].refresh_from_db()
     assert page[0].read_at is not None
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [("12.5000", "12.5"), ("260.0000", "260"), ("0.0100", "0.01"), ("8", "8")],
+)
+def test_quantities_are_shown_without_trailing_zeros_or_exponents(value, shown):
+    from decimal import Decimal
+
+    from core.templatetags.numbers import plain
+
+    assert plain(Decimal(value)) == shown

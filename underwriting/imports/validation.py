@@ -17,6 +17,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.utils.translation import gettext as _
 
+from core.formats import plain_decimal
 from underwriting.identity import IdentityError, identity_kind, normalise_identity
 from underwriting.imports.headers import Header
 from underwriting.models import HouseholdRow, ImportIssue, Product
@@ -97,12 +98,6 @@ def parse_number(value) -> tuple[Decimal, str]:
     if not number.is_finite():
         raise ValueError(value)
     return number, unit
-
-
-def _shown(number: Decimal) -> str:
-    """A number as people write it: 12.5, not 12.5000."""
-    text = f"{number:f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 @dataclass
@@ -270,9 +265,9 @@ class RowChecker:
                             "to %(sum)s."
                         )
                         % {
-                            "given": _shown(given),
+                            "given": plain_decimal(given),
                             "column": self.labels[field],
-                            "sum": _shown(summed),
+                            "sum": plain_decimal(summed),
                         },
                         row_number=totals.row_number,
                         column=self.labels[field],
@@ -481,7 +476,11 @@ class _Row:
                 "quantity",
                 LARGE_QUANTITY,
                 _("%(quantity)s %(unit)s is more than %(limit)s %(unit)s: verify on site (UW-5).")
-                % {"quantity": _shown(number), "unit": c.unit, "limit": _shown(limit)},
+                % {
+                    "quantity": plain_decimal(number),
+                    "unit": c.unit,
+                    "limit": plain_decimal(limit),
+                },
             )
         return number, c.unit
 
@@ -548,11 +547,11 @@ class _Row:
                         "%(rate)s = %(expected)s."
                     )
                     % {
-                        "given": _shown(given),
-                        "quantity": _shown(quantity),
+                        "given": plain_decimal(given),
+                        "quantity": plain_decimal(quantity),
                         "unit": c.unit,
-                        "sum": _shown(product.sum_insured_per_unit),
-                        "rate": _shown(product.rate),
+                        "sum": plain_decimal(product.sum_insured_per_unit),
+                        "rate": plain_decimal(product.rate),
                         "expected": expected,
                     },
                 )
@@ -570,7 +569,7 @@ class _Row:
                         "premium %(premium)s after subsidies."
                     )
                     % {
-                        "given": _shown(farmer),
+                        "given": plain_decimal(farmer),
                         "expected": split.farmer_share,
                         "premium": expected,
                     },
@@ -584,7 +583,7 @@ class _Row:
                     _("%(column)s is %(given)s but the subsidy is %(expected)s.")
                     % {
                         "column": c.labels[level],
-                        "given": _shown(amount),
+                        "given": plain_decimal(amount),
                         "expected": getattr(split, level),
                     },
                 )

@@ -55,6 +55,7 @@ from django.utils.translation import gettext_lazy
 
 from core.access import check_can_write
 from core.audit import save_with_reason
+from core.formats import plain_decimal
 from core.models import User
 from underwriting.identity import IdentityError, normalise_identity
 from underwriting.models import HouseholdRow, Policy, PolicyChange
@@ -273,11 +274,6 @@ def _parse_quantity(value: str) -> Decimal:
     return quantity
 
 
-def _quantity_text(quantity: Decimal) -> str:
-    """12.5000 → "12.5", 10.0000 → "10" (never "1E+1")."""
-    return format(quantity.normalize(), "f")
-
-
 def _normalised(name: str, value) -> str:
     value = "" if value is None else str(value)
     if name == "bank_account":
@@ -321,7 +317,7 @@ def _proposal(
     target = row if row is not None else policy
     holder = row if row is not None else policy.insured
     editable = ROW_FIELDS if row is not None else CUSTOMER_FIELDS
-    p.before["quantity"] = _quantity_text(target.quantity)
+    p.before["quantity"] = plain_decimal(target.quantity)
     for name, value in asked.items():
         if name in FIXED_FIELDS:
             if _fixed_differs(policy, row, name, value):
@@ -329,7 +325,7 @@ def _proposal(
         elif name == "quantity":
             quantity = _parse_quantity(value)
             if quantity != target.quantity:
-                p.after["quantity"] = _quantity_text(quantity)
+                p.after["quantity"] = plain_decimal(quantity)
         elif name in editable:
             _check_length(type(holder), name, value)
             if value != getattr(holder, name):

@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 from pypdf import PdfReader
 
 from core.access import check_can_write
+from core.formats import plain_decimal
 from core.masking import mask
 from core.models import SlaTimer, User
 from core.pdf import render_pdf
@@ -84,9 +85,8 @@ def money(value: Decimal) -> str:
 
 
 def quantity_text(value: Decimal, unit: str) -> str:
-    """Decimal("12.5000"), "亩" → "12.5亩" (trailing zeros of the 4-place field dropped)."""
-    normal = value.normalize()
-    return f"{normal:f}{unit}"
+    """Decimal("12.5000"), "亩" → "12.5亩"."""
+    return f"{plain_decimal(value)}{unit}"
 
 
 # Verification --------------------------------------------------------------------------
