@@ -430,6 +430,7 @@ def test_uw_10_accepted_list_replaces_the_previous_one(group, clerk_a, tree):
         inspected_on="2026-03-01",
         findings="属实",
     )
+    Policy.objects.filter(pk=group.pk).update(seal="official")
     second = run(group, clerk_a, county_sheet([Household(2), Household(9, quantity=Decimal(5))]))
 
     first.refresh_from_db()
@@ -440,6 +441,7 @@ def test_uw_10_accepted_list_replaces_the_previous_one(group, clerk_a, tree):
     ) == ["农户2", "农户9"]
     group.refresh_from_db()
     assert group.applicant_label == "农户2等2户" and group.quantity == Decimal(15)
+    assert group.seal == ""  # UW-7: the organiser stamps the new list again
     inspection.refresh_from_db()
     assert inspection.household.household_list == second  # moved to the same household
 

@@ -594,6 +594,9 @@ def _accept(household_list: HouseholdList, outcome: _Outcome) -> None:
         policy.subject = "、".join(subjects)[:100]
         policy.sum_insured = to_cent(sums["quantity"] * policy.product.sum_insured_per_unit)
         policy.applicant_label = f"{first_name}等{sums['households']}户"[:120]
+        # The organiser stamps the list it handed in (UW-7): a new list needs a new seal.
+        # Its notice is judged against the list's acceptance time (PUB-1).
+        policy.seal = ""
         policy.status = Policy.Status.LISTED
         save_with_reason(
             policy,
