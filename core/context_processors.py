@@ -20,6 +20,7 @@ def navigation(request):
             ("underwriting:counter", _("Counter")),
             ("underwriting:group_list", _("Group policies")),
             ("underwriting:change_list", _("Policy changes")),
+            ("complaints:complaint_list", _("Complaints")),
         ]
     if can_see_branch_timers(user):
         items.append(("branch_timers", _("Timers of my branch")))

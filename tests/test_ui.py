@@ -166,7 +166,12 @@ def test_language_switch_to_english(client, clerk_a):
 # --- Navigation by role ----------------------------------------------------------------
 
 
-UNDERWRITING = ["/underwriting/", "/underwriting/groups/", "/underwriting/changes/"]
+UNDERWRITING = [
+    "/underwriting/",
+    "/underwriting/groups/",
+    "/underwriting/changes/",
+    "/complaints/",
+]
 
 
 def test_navigation_differs_by_role(client, clerk_a, county_manager, auditor):

@@ -208,6 +208,11 @@ SPECTACULAR_SETTINGS = {
         "CustomerKindEnum": "underwriting.models.Customer.Kind",
         "PolicyChangeKindEnum": "underwriting.models.PolicyChange.Kind",
         "TimerStateEnum": "core.models.SlaTimer.State",
+        "ComplaintStatusEnum": "complaints.models.Complaint.Status",
+        "PolicyStatusEnum": "underwriting.models.Policy.Status",
+        "ComplaintEventKindEnum": "complaints.models.ComplaintEvent.Kind",
+        "ComplaintChannelEnum": "complaints.models.Channel",
+        "ComplaintSeverityEnum": "complaints.models.Severity",
     },
 }
 

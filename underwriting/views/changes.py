@@ -16,11 +16,11 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from core.access import check_can_write
+from core.forms import DateInput, add_errors
 from core.masking import mask
 from underwriting.models import Policy, PolicyChange
 from underwriting.selectors import policy_change_get, policy_change_list, policy_get
 from underwriting.services import changes as services
-from underwriting.views.common import DateInput, add_errors
 
 CHANGES_PER_PAGE = 50
 MASKED = {"phone": "phone", "bank_account": "bank_account"}

@@ -26,6 +26,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from core.access import check_can_write
 from core.audit import personal_data_logged
+from core.forms import DateInput, add_errors
 from core.models import PersonalDataAccess
 from core.views import time_left
 from underwriting import selectors
@@ -33,7 +34,6 @@ from underwriting.identity import IdentityError, normalise_identity
 from underwriting.models import Customer, Policy, Product
 from underwriting.services import customers as customer_services
 from underwriting.services import policies as policy_services
-from underwriting.views.common import DateInput, add_errors
 
 PER_PAGE = 50
 # What the full customer view reveals and logs (REG-3).

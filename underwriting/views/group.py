@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from core.access import NotInScope, check_can_write, in_scope
+from core.forms import DateInput, add_errors
 from core.selectors import evidence_for
 from underwriting.models import Customer, HouseholdRow, Policy, Product
 from underwriting.selectors import (
@@ -36,7 +37,6 @@ from underwriting.selectors import (
 )
 from underwriting.services import group as group_service
 from underwriting.services.inspections import inspection_record
-from underwriting.views.common import DateInput, add_errors
 
 PER_PAGE = 50
 ROWS_PER_PAGE = 100

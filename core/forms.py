@@ -1,4 +1,4 @@
-"""Helpers shared by the underwriting pages."""
+"""Form helpers shared by the apps' pages."""
 
 from django import forms
 from django.core.exceptions import ValidationError
