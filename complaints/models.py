@@ -8,6 +8,7 @@ change is in the history.
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 
@@ -19,12 +20,13 @@ def audited() -> HistoricalRecords:
 class Channel(models.TextChoices):
     """CMP-2."""
 
-    COUNTER = "counter", _("Counter")
+    # Context: "Counter" and "Online" are also underwriting's sales channels (柜面出单, 网销).
+    COUNTER = "counter", pgettext_lazy("complaint channel", "Counter")
     FACE_TO_FACE = "face_to_face", _("Face to face")
     LETTER = "letter", _("Letter")
     VISIT = "visit", _("Visit (上访)")
     PHONE = "phone", _("Phone or hotline")
-    ONLINE = "online", _("Online")
+    ONLINE = "online", pgettext_lazy("complaint channel", "Online")
 
 
 class Topic(models.TextChoices):
