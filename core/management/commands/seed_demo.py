@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from complaints.demo import seed_complaints
 from core.api.tokens import api_token_create
 from core.calendar import calendar_load_missing_years
 from core.models import OrgUnit, Role, SlaTimer, User, WorkingPeriod
@@ -70,6 +71,7 @@ class Command(BaseCommand):
                 clerk=users["clerk_a"],
                 api_client=users["erp"],
             )
+            seed_complaints(county=units[COUNTY], clerk=users["clerk_a"], receiver=users["head_a"])
             token_line = self._api_token(users["erp"])
         calendar_load_missing_years()
         with translation.override("zh-hans"):
