@@ -81,8 +81,12 @@ def timer_start(
     owner=None,
     started_at: dt.datetime | None = None,
     by=None,
+    not_after: dt.datetime | None = None,
 ) -> SlaTimer:
-    """Start the rule's timer on `subject`; the deadline comes from the clock service."""
+    """Start the rule's timer on `subject`; the deadline comes from the clock service.
+
+    `not_after` is an outer bound (a regulator's) that the deadline never passes, now or
+    when it is recomputed or resumed later."""
     county = org_unit.county
     rule = rule_for(code=rule_code, county=county)
     started_at = started_at or timezone.now()
@@ -96,7 +100,8 @@ def timer_start(
         owner=owner,
         budget=rule.duration,
         started_at=started_at,
-        due_at=deadline.due,
+        due_at=_bounded(deadline.due, not_after),
+        not_after=not_after,
         provisional=deadline.provisional,
     )
     TimerEvent.objects.create(
@@ -107,6 +112,10 @@ def timer_start(
         detail=_("Due %(due)s") % {"due": _fmt(deadline.due)},
     )
     return timer
+
+
+def _bounded(due: dt.datetime | None, not_after: dt.datetime | None) -> dt.datetime | None:
+    return min(due, not_after) if due and not_after else due
 
 
 def _locked(timer: SlaTimer) -> SlaTimer:
@@ -144,7 +153,8 @@ def timer_resume(*, timer: SlaTimer, by=None, at: dt.datetime | None = None) -> 
         clock=timer.clock, start=at, amount=timer.remaining, county=timer.org_unit.county
     )
     timer.state = SlaTimer.State.RUNNING
-    timer.due_at, timer.provisional = deadline.due, deadline.provisional
+    timer.due_at = _bounded(deadline.due, timer.not_after)
+    timer.provisional = deadline.provisional
     timer.remaining = None
     timer.save(update_fields=["state", "due_at", "provisional", "remaining"])
     TimerEvent.objects.create(timer=timer, kind=TimerEvent.Kind.RESUMED, at=at, by=by)
@@ -229,7 +239,8 @@ def timers_recompute(*, queryset: models.QuerySet | None = None, reason: str = "
             if timer.state == SlaTimer.State.PAUSED:
                 new = (timer.budget, None, remaining, timer.provisional)
             else:
-                new = (timer.budget, deadline.due, None, deadline.provisional)
+                due = _bounded(deadline.due, timer.not_after)
+                new = (timer.budget, due, None, deadline.provisional)
             if new == old:
                 continue
             old_due = timer.due_at

@@ -264,3 +264,27 @@ def test_timer_meet_stops_the_clock(tree, clerk_a, test_rule, breach_log):
     timers.timer_meet(timer=timer, by=clerk_a)
     assert timers.timers_sweep(now=at(2026, 11, 21)).breached == 0
     assert breach_log == []
+
+
+def test_sla_5_a_bounded_timer_stays_within_its_bound_when_resumed_or_recomputed(tree, clerk_a):
+    """REG-2-style outer bounds: the deadline never passes `not_after`, whatever the
+    pauses and rule changes do to it."""
+    start = dt.datetime(2026, 3, 2, 10, tzinfo=SH)
+    bound = start + dt.timedelta(days=3)
+    timer = timers.timer_start(
+        subject=tree.outlet_a,
+        rule_code="PUB-4",
+        org_unit=tree.outlet_a,
+        owner=clerk_a,
+        started_at=start,
+        not_after=bound,
+    )
+    assert timer.due_at == bound  # 7 days, cut to 3
+
+    timers.timer_pause(timer=timer, reason="等待客户补材料", at=start + dt.timedelta(days=1))
+    timer = timers.timer_resume(timer=timer, at=start + dt.timedelta(days=2))
+    assert timer.due_at == bound
+
+    timers.timers_recompute(queryset=SlaTimer.objects.filter(pk=timer.pk))
+    timer.refresh_from_db()
+    assert timer.due_at == bound

@@ -427,16 +427,18 @@ def do_reopen(*, by: User, complaint: Complaint, reason: str) -> Complaint:
     complaint.outcome_told_at = None
     save_with_reason(complaint, by=by, reason=_("Reopened: %(reason)s") % {"reason": reason})
     _event(complaint, ComplaintEvent.Kind.REOPENED, by=by, text=reason, at=now)
-    codes = [f"CMP-6-resolution-{complaint.severity}"]
-    if not _open_timers(complaint).filter(rule__code__in=REG_2_CODES).exists():
-        codes.append("REG-2")
-    for code in codes:
-        timer_start(
-            subject=complaint,
-            rule_code=code,
-            org_unit=complaint.org_unit,
-            owner=complaint.first_responder,
-            started_at=now,
-            by=by,
-        )
+    common = {
+        "subject": complaint,
+        "org_unit": complaint.org_unit,
+        "owner": complaint.first_responder,
+        "started_at": now,
+        "by": by,
+    }
+    bound = _open_timers(complaint).filter(rule__code__in=REG_2_CODES).first()
+    if bound is None:
+        bound = timer_start(rule_code="REG-2", **common)
+    # The new resolution deadline stays within the regulator's bound (REG-2).
+    timer_start(
+        rule_code=f"CMP-6-resolution-{complaint.severity}", not_after=bound.due_at, **common
+    )
     return complaint

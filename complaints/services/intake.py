@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from complaints.models import Channel, Complaint, ComplaintCounter, Severity, Topic
 from complaints.selectors import complaint_settings_for
 from core.access import check_can_write
-from core.models import OrgUnit, Role, SlaTimer, TimerEvent, User
+from core.models import OrgUnit, Role, SlaTimer, User
 from core.notifications import notify_staff
 from core.timers import timer_start
 from underwriting import selectors as underwriting_selectors
@@ -118,23 +118,14 @@ def _start_timers(complaint: Complaint, *, by: User) -> None:
         "by": by,
     }
     timer_start(rule_code=f"CMP-4-response-{complaint.severity}", **common)
-    resolution = timer_start(rule_code=f"CMP-6-resolution-{complaint.severity}", **common)
     bound = timer_start(rule_code="REG-2", **common)
-    if resolution.due_at > bound.due_at:
-        # REG-2 is the regulator's upper bound: the company's own resolution deadline
-        # may never promise the complainant more than 15 days. Working days can
-        # outrun 15 calendar days across a long holiday (National Day, Spring
-        # Festival) or with a county's longer rule, so the deadline is cut to the bound.
-        resolution.due_at = bound.due_at
-        resolution.save(update_fields=["due_at"])
-        TimerEvent.objects.create(
-            timer=resolution,
-            kind=TimerEvent.Kind.RECOMPUTED,
-            at=complaint.received_at,
-            by=by,
-            detail=_("Due time cut to the REG-2 bound of %(due)s")
-            % {"due": timezone.localtime(bound.due_at).strftime("%Y-%m-%d %H:%M")},
-        )
+    # REG-2 is the regulator's upper bound: the company's own resolution deadline may
+    # never promise the complainant more than 15 days. Working days can outrun 15
+    # calendar days across a long holiday (National Day, Spring Festival) or with a
+    # county's longer rule; the bound holds through recomputation and pauses too.
+    timer_start(
+        rule_code=f"CMP-6-resolution-{complaint.severity}", not_after=bound.due_at, **common
+    )
     if complaint.is_claim_complaint:
         timer_start(rule_code="CMP-5", **common)
 

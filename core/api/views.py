@@ -89,6 +89,7 @@ class TimerOutputSerializer(serializers.ModelSerializer):
             "owner",
             "started_at",
             "due_at",
+            "not_after",
             "provisional",
             "remaining",
             "seconds_left",

@@ -121,6 +121,12 @@ class SlaTimer(models.Model):
     budget = models.DurationField(_("duration"))
     started_at = models.DateTimeField(_("started at"))
     due_at = models.DateTimeField(_("due at"), null=True, blank=True)
+    not_after = models.DateTimeField(
+        _("never due after"),
+        null=True,
+        blank=True,
+        help_text=_("An outer bound the deadline never passes (e.g. the regulator's, REG-2)."),
+    )
     remaining = models.DurationField(_("remaining when paused"), null=True, blank=True)
     provisional = models.BooleanField(
         _("provisional"),

@@ -15,6 +15,7 @@ from complaints.models import Channel, Complaint, ComplaintCounter, Severity, To
 from complaints.services.intake import complaint_receive_online
 from core.access import NotInScope, ReadOnlyRole
 from core.models import OutboxMessage, Role, SlaTimer, TimerEvent, TimerRule
+from core.timers import timers_recompute
 from tests.complaints.factories import ComplaintFactory, HandOverFactory, receive_complaint
 from tests.factories import UserFactory
 from tests.underwriting.factories import CustomerFactory, PolicyFactory
@@ -244,7 +245,15 @@ def test_reg_2_a_longer_resolution_rule_is_cut_to_the_regulators_bound(tree, cle
     timers = timers_of(complaint)
     resolution, bound = timers["CMP-6-resolution-minor"], timers["REG-2"]
     assert resolution.due_at == bound.due_at == dt.datetime(2026, 3, 17, 10, tzinfo=SH)
-    assert resolution.events.filter(kind=TimerEvent.Kind.RECOMPUTED).exists()
+    assert resolution.not_after == bound.due_at
+
+    # The bound holds when the rule changes again and the open timers are recomputed.
+    TimerRule.objects.filter(code="CMP-6-resolution-minor", county__isnull=True).update(
+        duration=dt.timedelta(days=40)
+    )
+    timers_recompute(queryset=SlaTimer.objects.filter(pk=resolution.pk))
+    resolution.refresh_from_db()
+    assert resolution.due_at == bound.due_at
 
 
 # --- Pages ---------------------------------------------------------------------------------
