@@ -7,6 +7,7 @@ from django.db.models import Q, QuerySet
 from complaints.models import Complaint, ComplaintSettings
 from core.access import NotInScope, scope_q
 from core.models import OrgUnit, User
+from core.selectors import county_override
 
 
 def _visible(user: User) -> Q:
@@ -40,12 +41,7 @@ def complaint_get(*, user: User, pk, for_update: bool = False) -> Complaint:
 
 def complaint_settings_for(*, org_unit: OrgUnit) -> ComplaintSettings:
     """The county's settings, else the default row."""
-    county = org_unit.county
-    rows = {
-        s.county_id: s
-        for s in ComplaintSettings.objects.filter(Q(county=county) | Q(county__isnull=True))
-    }
-    found = rows.get(county.pk if county else None) or rows.get(None)
+    found = county_override(ComplaintSettings.objects.all(), county=org_unit.county)
     return found or ComplaintSettings.objects.get_or_create(county=None)[0]
 
 

@@ -104,3 +104,11 @@ def notification_list_for(*, user) -> QuerySet:
 def notification_get(*, user, pk: int) -> Notification:
     """Only the recipient reaches a notification, whatever their rank."""
     return get_in_scope(Notification.objects.filter(recipient=user), user, pk=pk)
+
+
+def county_override(queryset: QuerySet, *, county: OrgUnit | None):
+    """The row of `queryset` for `county`, else its default row (county empty), else
+    None: how configurable settings are overridden per county (TimerRule,
+    UnderwritingRules, ComplaintSettings)."""
+    rows = {row.county_id: row for row in queryset.filter(Q(county=county) | Q(county=None))}
+    return rows.get(county.pk if county else None) or rows.get(None)

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from core import clocks
 from core.models import Clock, OrgUnit, SlaTimer, SweepHeartbeat, TimerEvent, TimerPause, TimerRule
+from core.selectors import county_override
 
 logger = logging.getLogger(__name__)
 
@@ -66,8 +67,7 @@ def _notify_owner(timer: SlaTimer) -> None:
 
 def rule_for(*, code: str, county: OrgUnit | None) -> TimerRule:
     """The county's override of a rule if it has one, else the default."""
-    rules = {r.county_id: r for r in TimerRule.objects.filter(code=code)}
-    rule = rules.get(county.pk if county else None) or rules.get(None)
+    rule = county_override(TimerRule.objects.filter(code=code), county=county)
     if rule is None:
         raise TimerRule.DoesNotExist(f"no timer rule {code}")
     return rule

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from core.access import NotInScope, get_in_scope, in_scope
 from core.models import OrgUnit, User
+from core.selectors import county_override
 from underwriting.identity import IdentityError, normalise_identity
 from underwriting.models import (
     Customer,
@@ -71,10 +72,7 @@ def subsidy_rates_for(*, product: Product, org_unit: OrgUnit, year: int) -> dict
 
 def underwriting_rules_for(*, org_unit: OrgUnit) -> UnderwritingRules:
     """The county's override of the configurable numbers, else the default row."""
-    county = org_unit.county
-    rules = UnderwritingRules.objects.filter(Q(county=county) | Q(county__isnull=True))
-    by_county = {r.county_id: r for r in rules}
-    found = by_county.get(county.pk if county else None) or by_county.get(None)
+    found = county_override(UnderwritingRules.objects.all(), county=org_unit.county)
     return found or UnderwritingRules.objects.get_or_create(county=None)[0]
 
 
