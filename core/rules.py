@@ -56,6 +56,20 @@ DEFAULT_RULES = [
         minimum=7 * D,
     ),
     RuleDefault(
+        "PUB-4-close",
+        _("Close a public notice after its period"),
+        Clock.WALL,
+        3 * D,
+        _("The notice is flagged as left open and the county manager is told."),
+    ),
+    RuleDefault(
+        "PUB-5",
+        _("Verify an objection to a public notice"),
+        Clock.WORKING_DAYS,
+        2 * D,
+        _("The outlet head is told the objection is still unverified."),
+    ),
+    RuleDefault(
         "CLM-4",
         _("Major case report to head office"),
         Clock.WALL,

@@ -27,6 +27,9 @@ logger = logging.getLogger(__name__)
 
 BreachHandler = Callable[[SlaTimer], None]
 _handlers: dict[str, BreachHandler] = {}
+# Rules whose due time is a period elapsing rather than a deadline missed (PUB-4's
+# minimum notice period): the sweep ends them as met, not breached.
+_period_rules: set[str] = set()
 
 SWEEP_HEARTBEAT = "sla-sweep"
 
@@ -35,13 +38,20 @@ class TimerStateError(ValidationError):
     """The timer is not in a state that allows this step."""
 
 
-def breach_handler(rule_code: str) -> Callable[[BreachHandler], BreachHandler]:
+def breach_handler(
+    rule_code: str, *, period: bool = False
+) -> Callable[[BreachHandler], BreachHandler]:
     """Register the action for a rule's breach. It runs inside the sweep's transaction
     with the timer row locked; its side effects must be database writes (outbox rows,
-    flags, follow-up timers) so that they commit or roll back with the breach."""
+    flags, follow-up timers) so that they commit or roll back with the breach.
+
+    `period=True` marks a minimum period rather than a deadline: at its due time the
+    action runs once in the same way, but the timer ends as met (it is no breach)."""
 
     def register(func: BreachHandler) -> BreachHandler:
         _handlers[rule_code] = func
+        if period:
+            _period_rules.add(rule_code)
         return func
 
     return register
@@ -358,11 +368,16 @@ def _breach(timer: SlaTimer, now: dt.datetime) -> bool:
     try:
         with transaction.atomic():
             handler_for(timer.rule.code)(timer)
-            timer.state, timer.ended_at = SlaTimer.State.BREACHED, now
+            elapsed = timer.rule.code in _period_rules
+            timer.state = SlaTimer.State.MET if elapsed else SlaTimer.State.BREACHED
+            timer.ended_at = now
             timer.retry_at, timer.last_error = None, ""
             timer.save(update_fields=["state", "ended_at", "retry_at", "last_error"])
             TimerEvent.objects.create(
-                timer=timer, kind=TimerEvent.Kind.BREACHED, at=now, detail=timer.rule.on_breach
+                timer=timer,
+                kind=TimerEvent.Kind.MET if elapsed else TimerEvent.Kind.BREACHED,
+                at=now,
+                detail=timer.rule.on_breach,
             )
         return True
     except Exception as exc:

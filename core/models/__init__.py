@@ -1,7 +1,7 @@
 from .api import ApiToken
 from .audit import PersonalDataAccess
 from .calendar import CalendarDay, CalendarYear, WorkingPeriod
-from .evidence import EvidencePhoto
+from .evidence import EvidencePhoto, EvidenceVideo
 from .notifications import Notification, OutboxMessage
 from .org import MANAGER_ROLES, READ_ONLY_ROLES, ROLE_UNIT_KINDS, OrgUnit, Role, User
 from .timers import Clock, SlaTimer, SweepHeartbeat, TimerEvent, TimerPause, TimerRule
@@ -15,6 +15,7 @@ __all__ = [
     "CalendarYear",
     "Clock",
     "EvidencePhoto",
+    "EvidenceVideo",
     "Notification",
     "OrgUnit",
     "OutboxMessage",

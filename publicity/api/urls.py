@@ -1,0 +1,10 @@
+"""Publicity endpoints under /api/v1/; each area keeps its own routes."""
+
+from publicity.api import campaigns, notices, objections, public
+
+urlpatterns = [
+    *notices.urlpatterns,
+    *objections.urlpatterns,
+    *campaigns.urlpatterns,
+    *public.urlpatterns,
+]

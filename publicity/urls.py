@@ -1,0 +1,12 @@
+"""Publicity pages; each area of the app keeps its own routes in its views module."""
+
+from publicity.views import campaigns, notices, objections, public
+
+app_name = "publicity"
+
+urlpatterns = [
+    *notices.urlpatterns,
+    *objections.urlpatterns,
+    *campaigns.urlpatterns,
+    *public.urlpatterns,
+]
