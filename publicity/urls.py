@@ -1,6 +1,6 @@
 """Publicity pages; each area of the app keeps its own routes in its views module."""
 
-from publicity.views import campaigns, notices, objections, public
+from publicity.views import campaigns, notices, objections, printing, public
 
 app_name = "publicity"
 
@@ -8,5 +8,6 @@ urlpatterns = [
     *notices.urlpatterns,
     *objections.urlpatterns,
     *campaigns.urlpatterns,
+    *printing.urlpatterns,
     *public.urlpatterns,
 ]

@@ -190,6 +190,9 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "anon": env("API_THROTTLE_ANON", default="60/minute"),
         "user": env("API_THROTTLE_USER", default="1200/minute"),
+        # PUB-2: the public notice endpoints (no login), per client address.
+        "public_notice": env("API_THROTTLE_PUBLIC_NOTICE", default="120/minute"),
+        "public_objection": env("API_THROTTLE_PUBLIC_OBJECTION", default="5/hour"),
     },
 }
 SPECTACULAR_SETTINGS = {
