@@ -20,12 +20,46 @@ class RuleDefault:
     duration: dt.timedelta
     on_breach: str
     minimum: dt.timedelta | None = None
+    # The duration is counted back from a date the timer is anchored to (core.timers).
+    lead_time: bool = False
 
 
 H = dt.timedelta(hours=1)
 D = dt.timedelta(days=1)
 
 DEFAULT_RULES = [
+    RuleDefault(
+        "OUT-5",
+        _("Lease ends soon"),
+        Clock.WALL,
+        90 * D,
+        _("The outlet head and the county manager are told the lease ends soon."),
+        lead_time=True,
+    ),
+    RuleDefault(
+        "OUT-10-qualification",
+        _("Agent qualification expires soon"),
+        Clock.WALL,
+        30 * D,
+        _("The outlet head is told the qualification expires soon."),
+        lead_time=True,
+    ),
+    RuleDefault(
+        "OUT-11-duty",
+        _("Holiday service without anyone on duty"),
+        Clock.WALL,
+        3 * D,
+        _("A finding is raised if nobody is on duty for the promised holiday."),
+        lead_time=True,
+    ),
+    RuleDefault(
+        "OUT-16",
+        _("Corrective action due"),
+        Clock.WALL,
+        dt.timedelta(0),
+        _("The finding is overdue; its owner and the county manager are told."),
+        lead_time=True,
+    ),
     RuleDefault(
         "OUT-12",
         _("Counter wait"),
@@ -249,6 +283,7 @@ def _ensure(rule: RuleDefault, model) -> bool:
             "duration": rule.duration,
             "minimum": rule.minimum,
             "on_breach": str(rule.on_breach),
+            "lead_time": rule.lead_time,
         },
     )
     return was_created

@@ -92,15 +92,25 @@ def timer_start(
     started_at: dt.datetime | None = None,
     by=None,
     not_after: dt.datetime | None = None,
+    anchor: dt.datetime | None = None,
 ) -> SlaTimer:
     """Start the rule's timer on `subject`; the deadline comes from the clock service.
 
     `not_after` is an outer bound (a regulator's) that the deadline never passes, now or
-    when it is recomputed or resumed later."""
+    when it is recomputed or resumed later. A lead-time rule needs `anchor`, the date it
+    warns ahead of (a lease end): it is due the rule's duration before it, on the wall
+    clock, and follows the rule when a manager changes the lead time."""
     county = org_unit.county
     rule = rule_for(code=rule_code, county=county)
     started_at = started_at or timezone.now()
-    deadline = clocks.add(clock=rule.clock, start=started_at, amount=rule.duration, county=county)
+    if rule.lead_time != (anchor is not None):
+        raise ValueError(f"rule {rule_code}: an anchor is needed exactly for lead-time rules")
+    if anchor is not None:
+        deadline = clocks.Deadline(anchor - rule.duration, False)
+    else:
+        deadline = clocks.add(
+            clock=rule.clock, start=started_at, amount=rule.duration, county=county
+        )
     timer = SlaTimer.objects.create(
         subject_type=ContentType.objects.get_for_model(subject),
         subject_id=subject.pk,
@@ -112,6 +122,7 @@ def timer_start(
         started_at=started_at,
         due_at=_bounded(deadline.due, not_after),
         not_after=not_after,
+        anchor=anchor,
         provisional=deadline.provisional,
     )
     TimerEvent.objects.create(
@@ -141,6 +152,8 @@ def timer_pause(
     timer = _locked(timer)
     if timer.state != SlaTimer.State.RUNNING:
         raise TimerStateError(_("Only a running timer can be paused."))
+    if timer.anchor is not None:
+        raise TimerStateError(_("A timer anchored to a date cannot be paused."))
     at = at or timezone.now()
     timer.remaining = _remaining_at(timer, at)
     timer.state = SlaTimer.State.PAUSED
@@ -207,6 +220,8 @@ def _replay(
 ) -> tuple[clocks.Deadline | None, dt.timedelta]:
     """Recompute a timer from its start, budget and pauses (SLA-5): the due time if it is
     running, and the time left."""
+    if timer.anchor is not None:
+        return clocks.Deadline(timer.anchor - timer.budget, False), timer.budget
     county = timer.org_unit.county
     remaining = timer.budget
     cursor = timer.started_at

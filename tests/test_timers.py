@@ -288,3 +288,51 @@ def test_sla_5_a_bounded_timer_stays_within_its_bound_when_resumed_or_recomputed
     timers.timers_recompute(queryset=SlaTimer.objects.filter(pk=timer.pk))
     timer.refresh_from_db()
     assert timer.due_at == bound
+
+
+def test_sla_3_a_lead_time_timer_is_due_ahead_of_its_anchor_and_follows_the_rule(tree, clerk_a):
+    """OUT-5: a lease warning is due the lead time before the lease ends; a manager who
+    changes the lead time moves it, and it cannot be paused (nothing waits on anyone)."""
+    rule = TimerRule.objects.create(
+        code="TEST-LEAD",
+        name="warn ahead",
+        clock=Clock.WALL,
+        duration=dt.timedelta(days=90),
+        on_breach="tell the head",
+        lead_time=True,
+    )
+    lease_end = at(2027, 6, 30)
+    with time_machine.travel(at(2026, 11, 20, 9), tick=False):
+        timer = timers.timer_start(
+            subject=tree.outlet_a, rule_code="TEST-LEAD", org_unit=tree.outlet_a, anchor=lease_end
+        )
+        with pytest.raises(timers.TimerStateError):
+            timers.timer_pause(timer=timer, reason="no")
+    assert timer.due_at == lease_end - dt.timedelta(days=90)
+
+    rule.duration = dt.timedelta(days=30)
+    rule.save()
+    assert timers.timers_recompute_for_rule(rule=rule) == 1
+    timer.refresh_from_db()
+    assert timer.due_at == lease_end - dt.timedelta(days=30)
+
+
+def test_sla_3_a_lead_time_rule_needs_an_anchor_and_others_refuse_one(tree, test_rule):
+    TimerRule.objects.create(
+        code="TEST-ZERO",
+        name="due on the date",
+        clock=Clock.WALL,
+        duration=dt.timedelta(0),
+        on_breach="overdue",
+        lead_time=True,
+    )
+    with pytest.raises(ValueError):
+        timers.timer_start(subject=tree.outlet_a, rule_code="TEST-ZERO", org_unit=tree.outlet_a)
+    with pytest.raises(ValueError):
+        timers.timer_start(
+            subject=tree.outlet_a, rule_code="TEST-1", org_unit=tree.outlet_a, anchor=at(2027, 1, 1)
+        )
+    due = timers.timer_start(
+        subject=tree.outlet_a, rule_code="TEST-ZERO", org_unit=tree.outlet_a, anchor=at(2027, 1, 1)
+    )
+    assert due.due_at == at(2027, 1, 1)

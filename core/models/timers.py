@@ -42,6 +42,14 @@ class TimerRule(models.Model):
         _("minimum"), null=True, blank=True, help_text=_("A floor the rule may never go below.")
     )
     on_breach = models.CharField(_("on breach"), max_length=200)
+    lead_time = models.BooleanField(
+        _("lead time"),
+        default=False,
+        help_text=_(
+            "The duration is counted back from a date the timer is anchored to (a lease "
+            "end, an expiry, a due date): the timer is due that long before it."
+        ),
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -57,8 +65,11 @@ class TimerRule(models.Model):
                 condition=Q(county__isnull=False),
                 name="timer_rule_one_per_county",
             ),
+            # A lead time may be zero: due on the anchored date itself.
             models.CheckConstraint(
-                condition=Q(duration__gt=dt.timedelta(0)), name="timer_rule_duration_positive"
+                condition=Q(duration__gt=dt.timedelta(0))
+                | Q(lead_time=True, duration__gte=dt.timedelta(0)),
+                name="timer_rule_duration_positive",
             ),
         ]
 
@@ -126,6 +137,12 @@ class SlaTimer(models.Model):
         null=True,
         blank=True,
         help_text=_("An outer bound the deadline never passes (e.g. the regulator's, REG-2)."),
+    )
+    anchor = models.DateTimeField(
+        _("anchored to"),
+        null=True,
+        blank=True,
+        help_text=_("For a lead-time rule: the date the timer is due ahead of."),
     )
     remaining = models.DurationField(_("remaining when paused"), null=True, blank=True)
     provisional = models.BooleanField(
