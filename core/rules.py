@@ -74,12 +74,14 @@ DEFAULT_RULES = [
         15 * dt.timedelta(minutes=1),
         _("Counted as an issuance breach of the outlet."),
     ),
+    # Anchored to the reply time promised to the customer.
     RuleDefault(
         "OUT-14",
         _("Consultation reply"),
         Clock.WALL,
-        8 * H,
+        dt.timedelta(0),
         _("The promised reply time passed; the owner and the outlet head are told."),
+        lead_time=True,
     ),
     RuleDefault(
         "PUB-4",

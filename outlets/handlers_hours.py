@@ -1,0 +1,1 @@
+"""Timer handlers of the hours area; written by its helper."""

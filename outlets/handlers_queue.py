@@ -1,0 +1,1 @@
+"""Timer handlers of the queue area; written by its helper."""

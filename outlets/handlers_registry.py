@@ -1,0 +1,1 @@
+"""Timer handlers of the registry area; written by its helper."""
