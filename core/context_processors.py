@@ -20,7 +20,9 @@ def navigation(request):
             ("underwriting:counter", _("Counter")),
             ("underwriting:group_list", _("Group policies")),
             ("underwriting:change_list", _("Policy changes")),
+            ("publicity:notice_list", _("Public notices")),
             ("complaints:complaint_list", _("Complaints")),
+            ("outlets:outlet_list", _("Outlets")),
         ]
     if can_see_branch_timers(user):
         items.append(("branch_timers", _("Timers of my branch")))

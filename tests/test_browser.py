@@ -136,7 +136,9 @@ def test_clerk_flow_in_chinese_then_english(transactional_db, watched, tree, cle
         "柜面出单",
         "村组团单",
         "批改退保",
+        "公示",
         "投诉",
+        "营销服务部",
     ]
     assert "出单员" in page.locator(".whoami").inner_text()
     assert page.locator("#own-counts .tile-value").first.inner_text() == "1"
@@ -183,7 +185,9 @@ def test_clerk_flow_in_chinese_then_english(transactional_db, watched, tree, cle
         "Counter",
         "Group policies",
         "Policy changes",
+        "Public notices",
         "Complaints",
+        "Outlets",
     ]
 
     page.get_by_role("button", name="Log out").click()
@@ -208,7 +212,9 @@ def test_manager_sees_branch_timers_and_the_stale_sweep_alarm(
         "柜面出单",
         "村组团单",
         "批改退保",
+        "公示",
         "投诉",
+        "营销服务部",
         "本机构时限",
     ]
     assert "时限巡检已停止运行" in page.locator("#sweep-alarm").inner_text()

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core import timers
-from core.models import Role, SlaTimer, SweepHeartbeat
+from core.models import Clock, Role, SlaTimer, SweepHeartbeat, TimerRule
 from tests.factories import DEMO_PASSWORD, UserFactory
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -170,7 +170,9 @@ UNDERWRITING = [
     "/underwriting/",
     "/underwriting/groups/",
     "/underwriting/changes/",
+    "/publicity/",
     "/complaints/",
+    "/outlets/",
 ]
 
 
@@ -465,7 +467,15 @@ def test_ui_is_chinese_even_for_an_english_browser_until_the_user_switches(clien
 def test_sla_2_breach_message_reaches_the_owners_inbox_once(client, tree, clerk_a, clerk_b):
     from core.notifications import outbox_deliver
 
-    timer = start(clerk_a, tree.outlet_a, minutes_ago=45)
+    # A rule of its own: the default breach action (tell the owner), no app's handler.
+    TimerRule.objects.create(
+        code="TEST-INBOX",
+        name="test rule",
+        clock=Clock.WALL,
+        duration=dt.timedelta(minutes=30),
+        on_breach="tell the owner",
+    )
+    timer = start(clerk_a, tree.outlet_a, minutes_ago=45, rule_code="TEST-INBOX")
     timers.timers_sweep()
     timers.timers_sweep()
     outbox_deliver()

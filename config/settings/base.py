@@ -7,6 +7,7 @@ file and kombu's filesystem broker) so that `make run` works on any machine.
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -216,6 +217,16 @@ SPECTACULAR_SETTINGS = {
         "ComplaintEventKindEnum": "complaints.models.ComplaintEvent.Kind",
         "ComplaintChannelEnum": "complaints.models.Channel",
         "ComplaintSeverityEnum": "complaints.models.Severity",
+        "ComplaintTopicEnum": "complaints.models.Topic",
+        "NoticeKindEnum": "publicity.models.Notice.Kind",
+        "NoticeStateEnum": "publicity.models.Notice.State",
+        "ObjectionStateEnum": "publicity.models.Objection.State",
+        "NoticeDocumentStateEnum": "publicity.models.NoticeDocument.State",
+        "NoticeChannelEnum": "publicity.api.notices.NOTICE_CHANNEL_CHOICES",
+        "PublicityChannelEnum": "publicity.models.Channel",
+        "CampaignTopicEnum": "publicity.models.Campaign.Topic",
+        "ConsultationTopicEnum": "outlets.models.Consultation.Topic",
+        "QueueTicketPurposeEnum": "outlets.models.QueueTicket.Purpose",
     },
 }
 
@@ -270,6 +281,15 @@ CELERY_BEAT_SCHEDULE = {
     "outbox-deliver": {
         "task": "core.tasks.deliver_outbox",
         "schedule": OUTBOX_DELIVERY_INTERVAL_SECONDS,
+    },
+    # OUT-10 understaffing findings and the OUT-16 monthly scores, at night.
+    "outlets-staffing-check": {
+        "task": "outlets.tasks.check_staffing_all",
+        "schedule": crontab(hour=2, minute=0),
+    },
+    "outlets-compliance-recompute": {
+        "task": "outlets.tasks.recompute_compliance_all",
+        "schedule": crontab(hour=2, minute=30),
     },
 }
 

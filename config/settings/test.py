@@ -18,3 +18,8 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 CELERY_TASK_ALWAYS_EAGER = False
+# Rate-limit and throttle counters live in the cache: one prefix per test run keeps a
+# run from inheriting the previous run's counts (worker subprocesses inherit it).
+CACHES["default"]["KEY_PREFIX"] = "test-" + os.environ.setdefault(  # noqa: F405
+    "SANNONG_TEST_RUN", os.urandom(4).hex()
+)

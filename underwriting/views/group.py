@@ -22,6 +22,8 @@ from django.views.decorators.vary import vary_on_headers
 from core.access import NotInScope, check_can_write, in_scope
 from core.forms import DateInput, add_errors
 from core.selectors import evidence_for
+from publicity.models import Notice
+from publicity.selectors import notices_of, open_notice_for
 from underwriting.models import Customer, HouseholdRow, Policy, Product
 from underwriting.selectors import (
     current_household_list,
@@ -209,6 +211,7 @@ def group_detail(request, pk: int):
         page = Paginator(rows, ROWS_PER_PAGE).get_page(request.GET.get("page"))
         page.object_list = _rows_with_marks(page.object_list)
     checklist = group_service.group_policy_checklist(policy=policy)
+    editable = policy.status == Policy.Status.LISTED and not request.user.is_read_only
     context = {
         "policy": policy,
         "household_list": household_list,
@@ -222,7 +225,11 @@ def group_detail(request, pk: int):
         ),
         "seal_form": SealForm(initial={"seal": policy.seal or "official"}),
         "sign_all_form": SignAllForm(),
-        "editable": policy.status == Policy.Status.LISTED and not request.user.is_read_only,
+        "editable": editable,
+        # PUB-1: the notice of the list, or the way to create it.
+        "open_notice": open_notice_for(source=policy),
+        "past_notices": notices_of(source=policy).exclude(state__in=Notice.OPEN_STATES)[:5],
+        "may_create_notice": editable and household_list is not None,
     }
     return render(request, "underwriting/group/detail.html", context)
 

@@ -1,5 +1,6 @@
 """Demo data for `make run`: a small org tree, one user per role, a few timers and the
-apps' own demo data (products, customers).
+apps' own demo data (products, customers, a village notice, complaints, the outlet
+registry).
 
 Idempotent: what exists is left alone (a changed password stays changed), so it runs on
 every `make run`.
@@ -18,6 +19,8 @@ from core.api.tokens import api_token_create
 from core.calendar import calendar_load_missing_years
 from core.models import OrgUnit, Role, SlaTimer, User, WorkingPeriod
 from core.timers import timer_start
+from outlets.demo import seed_outlets
+from publicity.demo import seed_publicity
 from underwriting.demo import seed_underwriting
 
 DEMO_PASSWORD = "Sannong-demo-2026"
@@ -72,6 +75,14 @@ class Command(BaseCommand):
                 api_client=users["erp"],
             )
             seed_complaints(county=units[COUNTY], clerk=users["clerk_a"], receiver=users["head_a"])
+            seed_outlets(
+                outlet_a=units[OUTLET_A],
+                outlet_b=units[OUTLET_B],
+                manager=users["manager"],
+                head_a=users["head_a"],
+                clerk_a=users["clerk_a"],
+            )
+            seed_publicity(outlet=units[OUTLET_A], clerk=users["clerk_a"])
             token_line = self._api_token(users["erp"])
         calendar_load_missing_years()
         with translation.override("zh-hans"):
