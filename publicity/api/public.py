@@ -14,9 +14,9 @@ from rest_framework.views import APIView
 
 from publicity.models import Notice, Objection
 from publicity.selectors import notice_by_token
-from publicity.services.objections import objection_submit_online
+from publicity.services.objections import check_public_objection, objection_submit_online
 from publicity.services.printing import notice_public_url, public_lines
-from publicity.views.public import DETAILS_MAX, PHONE, check_public_objection, client_address
+from publicity.views.public import DETAILS_MAX, PHONE, client_address
 
 
 class PublicApi(APIView):

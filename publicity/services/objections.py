@@ -261,6 +261,49 @@ def objection_record(
     return _save_new(notice=notice, line=line, fields=fields, raised_at=raised_at, by=clerk)
 
 
+# What a villager may claim about each kind of notice (PUB-5, PUB-7).
+PUBLIC_CLAIMS = {
+    Notice.Kind.UNDERWRITING: [
+        claim for claim in Objection.Claim if claim != Objection.Claim.WRONG_PAYMENT
+    ],
+    Notice.Kind.CLAIM_PAYMENT: [
+        claim
+        for claim in Objection.Claim
+        if claim not in (Objection.Claim.WRONG_PREMIUM, Objection.Claim.WRONG_SUBJECT)
+    ],
+}
+# Claims that are not about one line of the notice.
+LINE_FREE_CLAIMS = (Objection.Claim.MISSING,)
+LINE_OPTIONAL_CLAIMS = (Objection.Claim.OTHER,)
+
+
+def check_public_objection(
+    *, notice: Notice, claim: str, line_position: int | None
+) -> ValidationError | None:
+    """PUB-5: the problems of an objection filed online (page and API alike), by field:
+    the claim must fit the notice's kind, a claim about a household names its line and a
+    missing household names none. Whether the named line exists is the service's check."""
+    problems: dict[str, list[ValidationError]] = {}
+    if claim not in PUBLIC_CLAIMS[notice.kind]:
+        problems.setdefault("claim", []).append(
+            ValidationError(
+                _("This cannot be claimed about this notice."), code="claim_not_for_notice"
+            )
+        )
+    elif claim in LINE_FREE_CLAIMS and line_position is not None:
+        problems.setdefault("line_position", []).append(
+            ValidationError(
+                _("A household missing from the list has no line: choose no line."),
+                code="line_not_expected",
+            )
+        )
+    elif claim not in LINE_FREE_CLAIMS + LINE_OPTIONAL_CLAIMS and line_position is None:
+        problems.setdefault("line_position", []).append(
+            ValidationError(_("Choose the line your objection is about."), code="line_required")
+        )
+    return ValidationError(problems) if problems else None
+
+
 @transaction.atomic
 def objection_submit_online(
     *,
