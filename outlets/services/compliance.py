@@ -395,10 +395,14 @@ def compliance_recompute_all(*, now: dt.datetime | None = None) -> int:
 SCORE_ROLES = {Role.OUTLET_HEAD, Role.COUNTY_MANAGER, Role.CLAIMS_CENTRE, Role.AUDITOR}
 
 
-def check_may_see_scores(user: User) -> None:
+def may_see_scores(user: User) -> bool:
     """OUT-16: the score is for the outlet head and the managers above (and auditors);
     clerks do not see it. Scope (which outlets) is checked by the caller's lookup."""
-    if not user.is_superuser and user.role not in SCORE_ROLES:
+    return user.is_superuser or user.role in SCORE_ROLES
+
+
+def check_may_see_scores(user: User) -> None:
+    if not may_see_scores(user):
         raise PermissionDenied(_("The compliance score is for outlet heads and managers."))
 
 
