@@ -9,12 +9,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
-from simple_history.models import HistoricalRecords
 
-
-def audited() -> HistoricalRecords:
-    """History with reasons of any length (why a complaint was handed over or reopened)."""
-    return HistoricalRecords(history_change_reason_field=models.TextField(null=True))
+from core.audit import audited
 
 
 class Channel(models.TextChoices):

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext as _
+from simple_history.models import HistoricalRecords
 
 from core.models import PersonalDataAccess
 
@@ -24,6 +25,12 @@ def save_with_reason(instance: models.Model, *, by, reason: str = "", require_re
     instance._change_reason = reason
     instance.save()
     return instance
+
+
+def audited() -> HistoricalRecords:
+    """History with reasons of any length: why a complaint was handed over, a household
+    row corrected or a name imposed runs longer than simple-history's 100 characters."""
+    return HistoricalRecords(history_change_reason_field=models.TextField(null=True))
 
 
 @dataclass(frozen=True)

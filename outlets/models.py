@@ -14,15 +14,11 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
+
+from core.audit import audited
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 AREA = {"max_digits": 8, "decimal_places": 2}
-
-
-def audited() -> HistoricalRecords:
-    """History with reasons of any length (why a name was imposed, a finding closed)."""
-    return HistoricalRecords(history_change_reason_field=models.TextField(null=True))
 
 
 def _outlet_fk(related_name: str) -> models.ForeignKey:

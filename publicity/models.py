@@ -15,14 +15,9 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
+from core.audit import audited
 from underwriting.models import MONEY, QUANTITY, ZERO
-
-
-def audited() -> HistoricalRecords:
-    """History with reasons of any length (why a line was corrected, a notice withdrawn)."""
-    return HistoricalRecords(history_change_reason_field=models.TextField(null=True))
 
 
 def new_token() -> str:

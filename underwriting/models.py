@@ -14,18 +14,13 @@ from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Round
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
+
+from core.audit import audited
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 QUANTITY = {"max_digits": 14, "decimal_places": 4}
 RATE = {"max_digits": 7, "decimal_places": 6}
 ZERO = Decimal("0.00")
-
-
-def audited() -> HistoricalRecords:
-    """History with an unbounded reason: UW-6/UW-12 reasons run longer than the default
-    100 characters."""
-    return HistoricalRecords(history_change_reason_field=models.TextField(null=True))
 
 
 class SubsidyLevel(models.TextChoices):
