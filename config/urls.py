@@ -23,11 +23,13 @@ urlpatterns = [
     path("api/v1/", include("complaints.api.urls")),
     path("api/v1/", include("publicity.api.urls")),
     path("api/v1/", include("outlets.api.urls")),
+    path("api/v1/", include("claims_assist.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("underwriting/", include("underwriting.urls")),
     path("complaints/", include("complaints.urls")),
     path("publicity/", include("publicity.urls")),
     path("outlets/", include("outlets.urls")),
+    path("claims/", include("claims_assist.urls")),
     path("", include("core.urls")),
 ]

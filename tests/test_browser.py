@@ -137,6 +137,7 @@ def test_clerk_flow_in_chinese_then_english(transactional_db, watched, tree, cle
         "村组团单",
         "批改退保",
         "公示",
+        "理赔",
         "投诉",
         "营销服务部",
     ]
@@ -186,6 +187,7 @@ def test_clerk_flow_in_chinese_then_english(transactional_db, watched, tree, cle
         "Group policies",
         "Policy changes",
         "Public notices",
+        "Claims",
         "Complaints",
         "Outlets",
     ]
@@ -213,6 +215,7 @@ def test_manager_sees_branch_timers_and_the_stale_sweep_alarm(
         "村组团单",
         "批改退保",
         "公示",
+        "理赔",
         "投诉",
         "营销服务部",
         "本机构时限",

@@ -171,6 +171,7 @@ UNDERWRITING = [
     "/underwriting/groups/",
     "/underwriting/changes/",
     "/publicity/",
+    "/claims/calculators/",
     "/complaints/",
     "/outlets/",
 ]

@@ -14,3 +14,12 @@ class IsActiveStaffOrClient(permissions.BasePermission):
         if request.method in permissions.SAFE_METHODS:
             return True
         return not user.is_read_only
+
+
+class IsActiveUser(permissions.BasePermission):
+    """Any active, authenticated user, for any method: for endpoints that compute and
+    store nothing (calculators, eligibility checks), which read-only roles may use too."""
+
+    def has_permission(self, request, view):
+        user = request.user
+        return bool(user and user.is_authenticated and user.is_active)
