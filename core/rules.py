@@ -113,6 +113,14 @@ DEFAULT_RULES = [
         _("Escalated to the county manager and the city claims centre."),
     ),
     RuleDefault(
+        "CLM-6",
+        _("Adjuster authorisation expires soon"),
+        Clock.WALL,
+        30 * D,
+        _("The holder and the county manager are told to evaluate and renew it."),
+        lead_time=True,
+    ),
+    RuleDefault(
         "CLM-7",
         _("Remote assessment upload"),
         Clock.WALL,

@@ -1,0 +1,3 @@
+"""Placeholder: routes added by a helper."""
+
+urlpatterns = []
