@@ -15,6 +15,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from core.audit import audited
+from core.models.timers import timer_link
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 # CLM-6: the per-case limit of a claims-assist adjuster, by default and at most.
@@ -124,14 +125,7 @@ class AdjusterAuthorisation(models.Model):
         "core.User", verbose_name=_("granted by"), on_delete=models.PROTECT, related_name="+"
     )
     granted_at = models.DateTimeField(_("granted at"), auto_now_add=True)
-    expiry_warning = models.ForeignKey(
-        "core.SlaTimer",
-        verbose_name=_("expiry warning"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    expiry_warning = timer_link(_("expiry warning"))
     history = audited()
 
     scope_field = "holder__org_unit"

@@ -16,6 +16,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from core.audit import audited
+from core.models.timers import timer_link
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 AREA = {"max_digits": 8, "decimal_places": 2}
@@ -221,14 +222,7 @@ class Lease(models.Model):
     short_term_reason = models.TextField(
         _("why the term is shorter than the minimum"), blank=True, help_text="OUT-5"
     )
-    end_warning = models.ForeignKey(
-        "core.SlaTimer",
-        verbose_name=_("end warning"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    end_warning = timer_link(_("end warning"))
     history = audited()
 
     scope_field = "outlet"
@@ -308,14 +302,7 @@ class StaffMember(models.Model):
     )
     joined_on = models.DateField(_("joined on"))
     left_on = models.DateField(_("left on"), null=True, blank=True)
-    expiry_warning = models.ForeignKey(
-        "core.SlaTimer",
-        verbose_name=_("expiry warning"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    expiry_warning = timer_link(_("expiry warning"))
     history = audited()
 
     scope_field = "outlet"
@@ -380,14 +367,7 @@ class HolidayService(models.Model):
     opens = models.TimeField(_("opens"), default=dt.time(9, 0))
     closes = models.TimeField(_("closes"), default=dt.time(16, 0))
     note = models.CharField(_("note"), max_length=200, blank=True)
-    duty_check = models.ForeignKey(
-        "core.SlaTimer",
-        verbose_name=_("duty check"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    duty_check = timer_link(_("duty check"))
     history = audited()
 
     scope_field = "outlet"
@@ -528,14 +508,7 @@ class Finding(models.Model):
         "core.User", verbose_name=_("owner"), on_delete=models.PROTECT, related_name="+"
     )
     due_on = models.DateField(_("due on"))
-    timer = models.ForeignKey(
-        "core.SlaTimer",
-        verbose_name=_("due timer"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    timer = timer_link(_("due timer"))
     state = models.CharField(_("state"), max_length=8, choices=State.choices, default=State.OPEN)
     raised_at = models.DateTimeField(_("raised at"), auto_now_add=True)
     raised_by = models.ForeignKey(
@@ -672,14 +645,7 @@ class QueueTicket(models.Model):
     told_of_wait_at = models.DateTimeField(
         _("told of a longer wait at"), null=True, blank=True, help_text="OUT-12"
     )
-    wait_timer = models.ForeignKey(
-        "core.SlaTimer",
-        verbose_name=_("wait timer"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    wait_timer = timer_link(_("wait timer"))
     wait_breached = models.BooleanField(_("waited over the limit"), default=False)
     # The unguessable part of the rating link printed on the ticket (OUT-15).
     rating_token = models.CharField(_("rating token"), max_length=64, unique=True)
@@ -738,14 +704,7 @@ class Consultation(models.Model):
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.OPEN)
     asked_at = models.DateTimeField(_("asked at"))
     promised_reply_at = models.DateTimeField(_("promised reply by"), null=True, blank=True)
-    reply_timer = models.ForeignKey(
-        "core.SlaTimer",
-        verbose_name=_("reply timer"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    reply_timer = timer_link(_("reply timer"))
     answer = models.TextField(_("answer"), blank=True)
     answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
     answered_by = models.ForeignKey(

@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from core.audit import audited
+from core.models.timers import timer_link
 from underwriting.models import MONEY, QUANTITY, ZERO
 
 
@@ -98,22 +99,8 @@ class Notice(models.Model):
     ends_at = models.DateTimeField(
         _("period ends"), null=True, blank=True, help_text=_("PUB-4: earliest close.")
     )
-    period_timer = models.ForeignKey(
-        "core.SlaTimer",
-        verbose_name=_("notice period timer"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-    overdue_timer = models.ForeignKey(
-        "core.SlaTimer",
-        verbose_name=_("close-overdue timer"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    period_timer = timer_link(_("notice period timer"))
+    overdue_timer = timer_link(_("close-overdue timer"))
     overdue_flagged_at = models.DateTimeField(_("flagged as left open at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     closed_by = models.ForeignKey(
@@ -355,14 +342,7 @@ class Objection(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
-    timer = models.ForeignKey(
-        "core.SlaTimer",
-        verbose_name=_("verification timer"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    timer = timer_link(_("verification timer"))
     resolved_by = models.ForeignKey(
         "core.User",
         verbose_name=_("resolved by"),

@@ -266,3 +266,16 @@ class SweepHeartbeat(models.Model):
 
     def __str__(self):
         return self.name
+
+
+def timer_link(verbose_name) -> models.ForeignKey:
+    """A business record's link to one of its timers (SLA-6: the record shows its
+    deadline). Timers are never deleted, so the link protects its timer."""
+    return models.ForeignKey(
+        SlaTimer,
+        verbose_name=verbose_name,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
