@@ -1,18 +1,28 @@
-"""Breach handlers of claims assist: the CLM-6 authority expiry warning.
+"""Breach handlers of claims assist.
 
 They run inside the sweep's transaction with the timer row locked (core.timers): their
-only effects are outbox rows, each with a dedup key, so a breach tells people exactly
-once (SLA-2).
+only effects are database writes (outbox rows with a dedup key, flags, follow-up
+timers), so a breach acts exactly once (SLA-2). Each part of the app keeps its handlers
+in its own module; this one holds CLM-6 (authority expiry) and CLM-10's progress
+message, and imports the others so that they register.
 """
 
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from claims_assist.models import AdjusterAuthorisation, AuthorityLine
+from claims_assist import (  # noqa: F401
+    handlers_assessment,
+    handlers_intake,
+    handlers_major,
+    handlers_timeline,
+)
+from claims_assist.models import AdjusterAuthorisation, AuthorityLine, CaseMessage, ClaimCase
 from claims_assist.services.authority import AUTHORITY_RULE
+from claims_assist.services.cases import PROGRESS_RULE, case_message_send
 from core.models import Role, SlaTimer, User
 from core.notifications import notify_staff
-from core.timers import breach_handler
+from core.timers import breach_handler, timer_start
 
 
 def _county_managers(holder: User) -> list[User]:
@@ -53,4 +63,25 @@ def authority_expires_soon(timer: SlaTimer) -> None:
         % {"lines": lines, "limit": authorisation.case_limit, "day": authorisation.valid_to},
         dedup_key=f"claims-authority:{authorisation.pk}:timer:{timer.pk}",
         link=reverse("claims_assist:authority_detail", args=[authorisation.pk]),
+    )
+
+
+@breach_handler(PROGRESS_RULE, period=True)
+def progress_message_due(timer: SlaTimer) -> None:
+    """CLM-10: 3 working days without news; the customer is sent the case's stage and
+    the next message is scheduled, until the case closes. Both are written in the
+    sweep's transaction, so a failed sweep leaves neither behind."""
+    case = ClaimCase.objects.select_related("org_unit").filter(pk=timer.subject_id).first()
+    if case is None or not case.is_open:
+        return
+    now = timezone.now()
+    case_message_send(
+        case=case, kind=CaseMessage.Kind.PROGRESS, body=None, at=now, restart_progress=False
+    )
+    timer_start(
+        subject=case,
+        rule_code=PROGRESS_RULE,
+        org_unit=case.org_unit,
+        owner=case.owner,
+        started_at=now,
     )

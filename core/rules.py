@@ -106,6 +106,13 @@ DEFAULT_RULES = [
         _("The outlet head is told the objection is still unverified."),
     ),
     RuleDefault(
+        "CLM-1",
+        _("95518 report number recorded"),
+        Clock.WALL,
+        24 * H,
+        _("The case is flagged: no 95518 report number; the outlet head is told."),
+    ),
+    RuleDefault(
         "CLM-4",
         _("Major case report to head office"),
         Clock.WALL,
@@ -167,7 +174,28 @@ DEFAULT_RULES = [
         _("Progress message to the customer"),
         Clock.WORKING_DAYS,
         3 * D,
-        _("The case owner is reminded to send a progress message."),
+        _("A progress message is sent to the customer and the next one scheduled."),
+    ),
+    RuleDefault(
+        "REG-1-decision",
+        _("Claim decided (Insurance Law art. 23)"),
+        Clock.WALL,
+        30 * D,
+        _("Regulatory bound breached: the county manager and the claims centre are told."),
+    ),
+    RuleDefault(
+        "REG-1-payment",
+        _("Agreed payment made (Insurance Law art. 23)"),
+        Clock.WALL,
+        10 * D,
+        _("Regulatory bound breached: the county manager and the claims centre are told."),
+    ),
+    RuleDefault(
+        "REG-1-refusal",
+        _("Refusal notified with reasons (Insurance Law art. 24)"),
+        Clock.WALL,
+        3 * D,
+        _("Regulatory bound breached: the outlet head and the county manager are told."),
     ),
     RuleDefault(
         "CMP-5",

@@ -1,0 +1,3 @@
+"""Claims-assist endpoints: cases (filled in by its owner)."""
+
+urlpatterns = []

@@ -1,0 +1,3 @@
+"""Claims-assist endpoints: check (filled in by its owner)."""
+
+urlpatterns = []

@@ -1,0 +1,3 @@
+"""Claims-assist endpoints: documents (filled in by its owner)."""
+
+urlpatterns = []

@@ -1,0 +1,3 @@
+"""Claims-assist endpoints: status (filled in by its owner)."""
+
+urlpatterns = []

@@ -1,0 +1,3 @@
+"""Claims-assist endpoints: survey (filled in by its owner)."""
+
+urlpatterns = []

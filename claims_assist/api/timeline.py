@@ -1,0 +1,3 @@
+"""Claims-assist endpoints: timeline (filled in by its owner)."""
+
+urlpatterns = []

@@ -1,0 +1,3 @@
+"""Claims-assist endpoints: watch_list (filled in by its owner)."""
+
+urlpatterns = []

@@ -1,0 +1,1 @@
+"""Breach handlers of claims assist: assessment (filled in by its owner)."""

@@ -1,0 +1,1 @@
+"""Breach handlers of claims assist: intake (filled in by its owner)."""

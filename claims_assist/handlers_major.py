@@ -1,0 +1,1 @@
+"""Breach handlers of claims assist: major (filled in by its owner)."""

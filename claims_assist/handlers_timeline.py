@@ -1,0 +1,1 @@
+"""Breach handlers of claims assist: timeline (filled in by its owner)."""

@@ -1,0 +1,3 @@
+"""Claims-assist pages: case_list (filled in by its owner)."""
+
+urlpatterns = []

@@ -1,0 +1,3 @@
+"""Claims-assist pages: cases (filled in by its owner)."""
+
+urlpatterns = []

@@ -1,0 +1,3 @@
+"""Claims-assist pages: check (filled in by its owner)."""
+
+urlpatterns = []

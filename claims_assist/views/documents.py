@@ -1,0 +1,3 @@
+"""Claims-assist pages: documents (filled in by its owner)."""
+
+urlpatterns = []

@@ -1,0 +1,3 @@
+"""Claims-assist pages: status (filled in by its owner)."""
+
+urlpatterns = []

@@ -1,0 +1,3 @@
+"""Claims-assist pages: survey (filled in by its owner)."""
+
+urlpatterns = []

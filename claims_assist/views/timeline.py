@@ -1,0 +1,3 @@
+"""Claims-assist pages: timeline (filled in by its owner)."""
+
+urlpatterns = []

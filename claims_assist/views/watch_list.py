@@ -1,0 +1,3 @@
+"""Claims-assist pages: watch_list (filled in by its owner)."""
+
+urlpatterns = []
