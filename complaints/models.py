@@ -155,7 +155,16 @@ class Complaint(models.Model):
         _("claim number"),
         max_length=40,
         blank=True,
-        help_text=_("Linked to the claim record once the claims app holds claims."),
+        help_text=_("The outlet's case number or the 95518 report number."),
+    )
+    claim_case = models.ForeignKey(
+        "claims_assist.ClaimCase",
+        verbose_name=_("claim case"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="complaints",
+        help_text=_("CLM-12: the case the complaint is about, when the number names one."),
     )
     what_happened = models.TextField(_("what happened"))
     what_is_asked = models.TextField(_("what the complainant asks for"))

@@ -55,6 +55,7 @@ class ComplaintOutputSerializer(serializers.ModelSerializer):
             "policy",
             "policy_number",
             "claim_reference",
+            "claim_case",
             "received_by",
             "first_responder",
             "claims_owner",

@@ -16,10 +16,12 @@ import datetime as dt
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from claims_assist.models import ClaimCase
 from complaints.models import Channel, Complaint, ComplaintCounter, Severity, Topic
 from complaints.selectors import complaint_settings_for
 from core.access import check_can_write
@@ -153,6 +155,7 @@ def _create(
     **fields,
 ) -> Complaint:
     """Number, save and start the timers; the caller holds the transaction."""
+    fields["claim_case"] = _county_claim_case(county, fields.get("claim_reference", ""))
     complaint = Complaint.objects.create(
         number=complaint_number_next(county=county, day=timezone.localdate(received_at)),
         county=county,
@@ -167,6 +170,18 @@ def _create(
     if notify:
         _notify_routed(complaint)
     return complaint
+
+
+def _county_claim_case(county: OrgUnit, reference: str) -> ClaimCase | None:
+    """CLM-12: the county's case that `reference` names, by the outlet's case number or
+    the 95518 report number; an unknown reference stays text only."""
+    if not reference:
+        return None
+    return (
+        ClaimCase.objects.filter(org_unit__path__startswith=county.path)
+        .filter(Q(number=reference) | Q(hotline_number=reference))
+        .first()
+    )
 
 
 def _check_text(**required: str) -> None:

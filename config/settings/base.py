@@ -307,6 +307,8 @@ PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", default="http://127.0.0.1:8000").rstrip
 
 # PUB-6: evidence videos of notice postings (MP4, MOV or WebM).
 VIDEO_MAX_BYTES = env.int("VIDEO_MAX_BYTES", default=100 * 1024 * 1024)
+# CLM-8: a scanned claim document (PDF or image).
+CLAIM_DOCUMENT_MAX_BYTES = env.int("CLAIM_DOCUMENT_MAX_BYTES", default=20 * 1024 * 1024)
 # PUB-2: the online notice page and its objection form are public; these bound abuse
 # per client address (django-ratelimit rates, e.g. "10/h").
 PUBLIC_NOTICE_VIEW_RATE = env("PUBLIC_NOTICE_VIEW_RATE", default="120/m")

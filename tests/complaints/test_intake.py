@@ -16,6 +16,7 @@ from complaints.services.intake import complaint_receive_online
 from core.access import NotInScope, ReadOnlyRole
 from core.models import OutboxMessage, Role, SlaTimer, TimerEvent, TimerRule
 from core.timers import timers_recompute
+from tests.claims_assist.factories import ClaimCaseFactory
 from tests.complaints.factories import ComplaintFactory, HandOverFactory, receive_complaint
 from tests.factories import UserFactory
 from tests.underwriting.factories import CustomerFactory, PolicyFactory
@@ -178,6 +179,26 @@ def test_cmp_4_cmp_5_only_a_claim_complaint_starts_the_forwarding_timer(tree, cl
     assert "CMP-5" in timers_of(claim)
     assert "CMP-5" not in timers_of(other)
     assert claim.claim_reference == "LP2026000123"
+
+
+def test_clm_12_a_claim_complaint_links_the_county_case_it_names(tree, clerk_a, clerk_b):
+    # Given a case at outlet A (known by its 95518 number too) and one in another county.
+    policy = issued_policy(tree.outlet_a, clerk_a, "PA2026000077")
+    case = ClaimCaseFactory(
+        policy=policy, org_unit=tree.outlet_a, created_by=clerk_a, hotline_number="RDAA2026001"
+    )
+    far = ClaimCaseFactory(
+        policy=policy, org_unit=tree.outlet_c, created_by=clerk_a, hotline_number="RDAA2026002"
+    )
+    # When complaints name the case number, the 95518 number, the far case and nothing known.
+    by_number = receive_complaint(clerk_b, topic=Topic.CLAIMS, claim_reference=case.number)
+    by_hotline = receive_complaint(clerk_a, topic=Topic.CLAIMS, claim_reference="RDAA2026001")
+    foreign = receive_complaint(clerk_a, topic=Topic.CLAIMS, claim_reference=far.number)
+    unknown = receive_complaint(clerk_a, topic=Topic.CLAIMS, claim_reference="LP-NOPE")
+    # Then the county's case is linked; another county's and unknown ones stay text.
+    assert by_number.claim_case == case and by_hotline.claim_case == case
+    assert foreign.claim_case is None and unknown.claim_case is None
+    assert set(case.complaints.all()) == {by_number, by_hotline}
 
 
 def test_cmp_4_received_at_starts_the_clocks_and_cannot_be_in_the_future(tree, clerk_a):
