@@ -560,6 +560,8 @@ class ClaimCase(models.Model):
         verbose_name_plural = _("claim cases")
         ordering = ["-reported_at", "-pk"]
         indexes = [
+            # A county's first pages walk this index instead of sorting the county.
+            models.Index(fields=["-reported_at", "-id"], name="case_recent"),
             models.Index(fields=["org_unit", "-reported_at"], name="case_outlet_recent"),
             models.Index(fields=["org_unit", "stage", "-reported_at"], name="case_outlet_stage"),
             models.Index(fields=["policy_number"], name="case_by_policy_number"),

@@ -21,7 +21,7 @@ def navigation(request):
             ("underwriting:group_list", _("Group policies")),
             ("underwriting:change_list", _("Policy changes")),
             ("publicity:notice_list", _("Public notices")),
-            ("claims_assist:calculators", _("Claims")),
+            ("claims_assist:case_list", _("Claims")),
             ("complaints:complaint_list", _("Complaints")),
             ("outlets:outlet_list", _("Outlets")),
         ]

@@ -171,7 +171,7 @@ UNDERWRITING = [
     "/underwriting/groups/",
     "/underwriting/changes/",
     "/publicity/",
-    "/claims/calculators/",
+    "/claims/cases/",
     "/complaints/",
     "/outlets/",
 ]

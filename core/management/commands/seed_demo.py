@@ -1,6 +1,6 @@
 """Demo data for `make run`: a small org tree, one user per role, a few timers and the
 apps' own demo data (products, customers, a village notice, complaints, the outlet
-registry).
+registry, claim cases).
 
 Idempotent: what exists is left alone (a changed password stays changed), so it runs on
 every `make run`.
@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from claims_assist.demo import seed_claims
 from complaints.demo import seed_complaints
 from core.api.tokens import api_token_create
 from core.calendar import calendar_load_missing_years
@@ -83,6 +84,13 @@ class Command(BaseCommand):
                 clerk_a=users["clerk_a"],
             )
             seed_publicity(outlet=units[OUTLET_A], clerk=users["clerk_a"])
+            seed_claims(
+                outlet=units[OUTLET_A],
+                clerk=users["clerk_a"],
+                assist=users["assist_a"],
+                manager=users["manager"],
+                centre=users["centre"],
+            )
             token_line = self._api_token(users["erp"])
         calendar_load_missing_years()
         with translation.override("zh-hans"):
