@@ -31,5 +31,6 @@ urlpatterns = [
     path("publicity/", include("publicity.urls")),
     path("outlets/", include("outlets.urls")),
     path("claims/", include("claims_assist.urls")),
+    path("dashboards/", include("dashboards.urls")),
     path("", include("core.urls")),
 ]

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "publicity",
     "claims_assist",
     "complaints",
+    "dashboards",
 ]
 
 MIDDLEWARE = [

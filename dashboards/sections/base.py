@@ -1,0 +1,103 @@
+"""What a dashboard section is: figures, tables and charts computed for one period and
+one node of the org tree (a county, or an outlet when drilled down). Sections build
+these plain values; the page, the Excel export and the PDF render them the same way."""
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from core.models import OrgUnit, User
+
+
+@dataclass(frozen=True)
+class Period:
+    """A closed range of local dates, with the aware bounds queries use."""
+
+    start: dt.date
+    end: dt.date
+
+    @property
+    def since(self) -> dt.datetime:
+        from django.utils import timezone
+
+        return timezone.make_aware(dt.datetime.combine(self.start, dt.time.min))
+
+    @property
+    def until(self) -> dt.datetime:
+        """The first instant after the period (exclusive bound)."""
+        from django.utils import timezone
+
+        return timezone.make_aware(
+            dt.datetime.combine(self.end + dt.timedelta(days=1), dt.time.min)
+        )
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Who looks, at which node, over which period."""
+
+    user: User
+    unit: OrgUnit  # a county or an outlet within the user's branch
+    period: Period
+
+
+Number = int | Decimal | float | None
+
+
+@dataclass
+class Figure:
+    """One headline number, linking to the records behind it."""
+
+    label: str
+    value: Number
+    unit: str = ""
+    link: str = ""
+    # "ok", "warn", "bad" or "": how the figure compares with its target.
+    status: str = ""
+    target: str = ""
+
+
+@dataclass
+class Column:
+    key: str
+    label: str
+    numeric: bool = False
+
+
+@dataclass
+class Table:
+    """A sortable table; a row's `_links` maps a column key to the URL of its records."""
+
+    id: str
+    title: str
+    columns: list[Column]
+    rows: list[dict]
+
+
+@dataclass
+class Series:
+    name: str
+    values: list[Number]
+
+
+@dataclass
+class Chart:
+    """A chart drawn on the server as SVG: `kind` is "bar" (grouped), "stacked" or
+    "line"; one label per category on the x axis."""
+
+    id: str
+    title: str
+    kind: str
+    categories: list[str]
+    series: list[Series]
+    unit: str = ""
+
+
+@dataclass
+class Section:
+    id: str
+    title: str
+    figures: list[Figure] = field(default_factory=list)
+    tables: list[Table] = field(default_factory=list)
+    charts: list[Chart] = field(default_factory=list)
+    note: str = ""

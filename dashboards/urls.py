@@ -1,0 +1,5 @@
+"""Dashboard pages."""
+
+app_name = "dashboards"
+
+urlpatterns = []
