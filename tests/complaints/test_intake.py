@@ -173,6 +173,21 @@ def test_cmp_4_severity_picks_the_response_and_resolution_rules(tree, clerk_a, s
     assert complaint.urgent
 
 
+def test_cmp_3_topics_are_the_seven_of_the_rule_and_others_are_refused(tree, clerk_a):
+    assert set(Topic.values) == {
+        "product",
+        "underwriting",
+        "endorsement",
+        "claims",
+        "finance",
+        "attitude",
+        "other",
+    }
+    with pytest.raises(ValidationError):
+        receive_complaint(clerk_a, topic="weather")
+    assert not Complaint.objects.exists()
+
+
 def test_cmp_4_cmp_5_only_a_claim_complaint_starts_the_forwarding_timer(tree, clerk_a):
     claim = receive_complaint(clerk_a, topic=Topic.CLAIMS, claim_reference="LP2026000123")
     other = receive_complaint(clerk_a, topic=Topic.ATTITUDE)

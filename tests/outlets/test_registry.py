@@ -42,11 +42,16 @@ def test_out_3_to_9_catalogue_codes_are_unique_and_name_their_rule():
     # OUT-6: nameplate, door-head and image-wall required; vertical and projecting optional.
     assert STANDARD_BY_CODE["OUT-6-door-head"].required
     assert not STANDARD_BY_CODE["OUT-6-projecting"].required
-    # OUT-8: POS required, copier optional; OUT-7: VIP room optional.
+    assert all(s.needs_photo for s in STANDARDS if s.rule == "OUT-3")
+
+
+def test_out_7_out_8_interior_and_equipment_required_and_optional():
+    # OUT-7: the acceptance area is required, the VIP room optional.
+    assert STANDARD_BY_CODE["OUT-7-acceptance-area"].required
+    assert not STANDARD_BY_CODE["OUT-7-vip-room"].required
+    # OUT-8: the POS terminal is required, the copier optional.
     assert STANDARD_BY_CODE["OUT-8-pos"].required
     assert not STANDARD_BY_CODE["OUT-8-copier"].required
-    assert not STANDARD_BY_CODE["OUT-7-vip-room"].required
-    assert all(s.needs_photo for s in STANDARDS if s.rule == "OUT-3")
 
 
 def test_out_3_lease_term_counts_years_from_29_february():
