@@ -1,9 +1,11 @@
 """The case page's intake panel (CLM-1, CLM-2): the report facts with the insured's ID
-masked (REG-3), the reporter, the 95518 report number and its form, the CLM-16 flags."""
+masked (REG-3), the reporter, the 95518 report number and its form, the CLM-16 flags,
+and the complaints about the case (CLM-12) that the user may see."""
 
 from claims_assist.forms_intake import HotlineForm
 from claims_assist.services.cases import case_timer
 from claims_assist.services.intake import HOTLINE_RULE, may_write_cases
+from complaints.selectors import complaint_list
 from core.masking import mask_id_number, mask_phone
 
 
@@ -16,6 +18,7 @@ def panel(*, case, user, hotline_form: HotlineForm | None = None) -> dict:
         "fraud_flags": case.fraud_flags or [],
         "hotline_timer": case_timer(case=case, rule_code=HOTLINE_RULE),
         "may_write": may_write,
+        "complaints": complaint_list(user=user).filter(claim_case=case),
         # A refused number is shown with its errors even when the case has just closed.
         "hotline_form": hotline_form
         if hotline_form is not None

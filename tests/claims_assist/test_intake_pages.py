@@ -292,3 +292,18 @@ def test_clm_1_withdraw_refusals(tree, claims_book, clerk_b, auditor, case):
     assert Client().post(url, {"reason": "x"}).status_code == 302
     case.refresh_from_db()
     assert case.stage == ClaimCase.Stage.REPORTED
+
+
+def test_clm_12_case_page_lists_the_complaints_about_it(claims_book, clerk_a, clerk_b, case):
+    from complaints.models import Topic
+    from tests.complaints.factories import receive_complaint
+
+    # Given a claim complaint naming the case, received at outlet A, and one at outlet B.
+    mine = receive_complaint(clerk_a, topic=Topic.CLAIMS, claim_reference=case.number)
+    other = receive_complaint(clerk_b, topic=Topic.CLAIMS, claim_reference=case.number)
+    # When outlet A's clerk opens the case page.
+    response = login(clerk_a).get(reverse("claims_assist:case_detail", args=[case.pk]))
+    # Then it links the complaint the clerk may see, not outlet B's.
+    html = response.content.decode()
+    assert reverse("complaints:complaint_detail", args=[mine.pk]) in html
+    assert other.number not in html
