@@ -14,6 +14,7 @@ from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from claims_assist.api.actions import validated
 from claims_assist.filters import CaseFilter
 from claims_assist.models import CaseType, ClaimCase
 from claims_assist.selectors_cases import case_get, case_list
@@ -212,9 +213,8 @@ class CaseListCreateApi(ListAPIView):
     @extend_schema(request=InputSerializer, responses={201: ClaimCaseOutputSerializer})
     def post(self, request):
         intake_service.check_case_writer(request.user)
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        case = intake_service.case_report(by=request.user, **data.validated_data)
+        data = validated(self.InputSerializer, request)
+        case = intake_service.case_report(by=request.user, **data)
         return Response(ClaimCaseOutputSerializer(case).data, status=status.HTTP_201_CREATED)
 
 
@@ -235,9 +235,8 @@ class CaseDetailApi(APIView):
     def patch(self, request, pk: int):
         case = case_get(user=request.user, pk=pk)
         intake_service.check_case_writer(request.user)
-        data = self.InputSerializer(data=request.data, partial=True)
-        data.is_valid(raise_exception=True)
-        intake_service.case_report_update(by=request.user, case_pk=case.pk, **data.validated_data)
+        data = validated(self.InputSerializer, request, partial=True)
+        intake_service.case_report_update(by=request.user, case_pk=case.pk, **data)
         return Response(ClaimCaseOutputSerializer(case_get(user=request.user, pk=pk)).data)
 
 
@@ -296,10 +295,9 @@ class CaseHotlineApi(APIView):
     def post(self, request, pk: int):
         case = case_get(user=request.user, pk=pk)
         intake_service.check_case_writer(request.user)
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = validated(self.InputSerializer, request)
         case = intake_service.case_hotline_record(
-            by=request.user, case_pk=case.pk, number=data.validated_data["number"]
+            by=request.user, case_pk=case.pk, number=data["number"]
         )
         return Response(ClaimCaseOutputSerializer(case).data)
 
@@ -316,11 +314,8 @@ class CaseWithdrawApi(APIView):
     def post(self, request, pk: int):
         case = case_get(user=request.user, pk=pk)
         intake_service.check_case_writer(request.user)
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        case = intake_service.case_withdraw(
-            by=request.user, case_pk=case.pk, reason=data.validated_data["reason"]
-        )
+        data = validated(self.InputSerializer, request)
+        case = intake_service.case_withdraw(by=request.user, case_pk=case.pk, reason=data["reason"])
         return Response(ClaimCaseOutputSerializer(case).data)
 
 

@@ -6,7 +6,6 @@ One APIView per operation; the case or letter is looked up in the caller's branc
 400 with the service's message.
 """
 
-from django.http import FileResponse
 from django.urls import path, reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
@@ -14,6 +13,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from claims_assist.api.actions import validated
 from claims_assist.models import ClaimCase, RefusalLetter
 from claims_assist.selectors_cases import case_get
 from claims_assist.selectors_check import refusal_get, refusal_list
@@ -21,6 +21,7 @@ from claims_assist.services import check as check_service
 from claims_assist.services import major as major_service
 from claims_assist.services import refusals as refusal_service
 from claims_assist.services.major import MANUAL_REASONS
+from claims_assist.views.check import refusal_response
 from core.api.permissions import IsActiveUser
 
 CHECK_REASONS_HELP = "Failed reasons (CLM-3): " + ", ".join(ClaimCase.CheckReason.values) + "."
@@ -115,11 +116,8 @@ class CaseCheckApi(APIView):
     @extend_schema(request=InputSerializer, responses=CaseCheckOutputSerializer)
     def post(self, request, pk: int):
         case = case_get(user=request.user, pk=pk)
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        case = check_service.case_check_initial(
-            by=request.user, case_pk=case.pk, **data.validated_data
-        )
+        data = validated(self.InputSerializer, request)
+        case = check_service.case_check_initial(by=request.user, case_pk=case.pk, **data)
         return Response(_case_output(request, case))
 
 
@@ -138,11 +136,8 @@ class CaseMajorFlagApi(APIView):
     @extend_schema(request=InputSerializer, responses=CaseCheckOutputSerializer)
     def post(self, request, pk: int):
         case = case_get(user=request.user, pk=pk)
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        case = major_service.case_major_flag(
-            by=request.user, case_pk=case.pk, **data.validated_data
-        )
+        data = validated(self.InputSerializer, request)
+        case = major_service.case_major_flag(by=request.user, case_pk=case.pk, **data)
         return Response(_case_output(request, case))
 
 
@@ -158,11 +153,8 @@ class CaseMajorReportedApi(APIView):
     @extend_schema(request=InputSerializer, responses=CaseCheckOutputSerializer)
     def post(self, request, pk: int):
         case = case_get(user=request.user, pk=pk)
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        case = major_service.case_major_reported(
-            by=request.user, case_pk=case.pk, **data.validated_data
-        )
+        data = validated(self.InputSerializer, request)
+        case = major_service.case_major_reported(by=request.user, case_pk=case.pk, **data)
         return Response(_case_output(request, case))
 
 
@@ -184,14 +176,7 @@ class RefusalPdfApi(APIView):
         responses={(200, "application/pdf"): OpenApiResponse(response=OpenApiTypes.BINARY)}
     )
     def get(self, request, pk: int):
-        letter = refusal_get(user=request.user, pk=pk)
-        response = FileResponse(
-            letter.file.open("rb"),
-            content_type="application/pdf",
-            filename=f"{letter.case.number}-{letter.kind}.pdf",
-        )
-        response["Cache-Control"] = "private, no-store"
-        return response
+        return refusal_response(refusal_get(user=request.user, pk=pk))
 
 
 class RefusalDeliveredApi(APIView):
@@ -207,11 +192,8 @@ class RefusalDeliveredApi(APIView):
     @extend_schema(request=InputSerializer, responses=RefusalLetterOutputSerializer)
     def post(self, request, pk: int):
         letter = refusal_get(user=request.user, pk=pk)
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        letter = refusal_service.refusal_delivered(
-            by=request.user, letter_pk=letter.pk, **data.validated_data
-        )
+        data = validated(self.InputSerializer, request)
+        letter = refusal_service.refusal_delivered(by=request.user, letter_pk=letter.pk, **data)
         return Response(RefusalLetterOutputSerializer(letter).data)
 
 

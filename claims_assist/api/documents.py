@@ -16,6 +16,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from claims_assist.api.actions import validated
 from claims_assist.models import CaseDocument, CaseType, ClaimCase
 from claims_assist.selectors_cases import case_get
 from claims_assist.services import documents as services
@@ -148,14 +149,13 @@ class CaseDocumentsApi(APIView):
     )
     def post(self, request, pk: int):
         case_get(user=request.user, pk=pk)
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = validated(self.InputSerializer, request)
         document = services.document_add(
             by=request.user,
             case_pk=pk,
-            kind=data.validated_data["kind"],
-            upload=data.validated_data["file"],
-            note=data.validated_data.get("note", ""),
+            kind=data["kind"],
+            upload=data["file"],
+            note=data.get("note", ""),
         )
         return Response(CaseDocumentOutputSerializer(document).data, status=status.HTTP_201_CREATED)
 
@@ -188,11 +188,8 @@ class CaseDocumentRemoveApi(APIView):
     @extend_schema(request=InputSerializer, responses=CaseDocumentOutputSerializer)
     def post(self, request, pk: int):
         get_in_scope(CaseDocument, request.user, pk=pk)
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        document = services.document_remove(
-            by=request.user, document_pk=pk, reason=data.validated_data["reason"]
-        )
+        data = validated(self.InputSerializer, request)
+        document = services.document_remove(by=request.user, document_pk=pk, reason=data["reason"])
         return Response(CaseDocumentOutputSerializer(document).data)
 
 
@@ -206,9 +203,8 @@ class CaseTypeSetApi(APIView):
     @extend_schema(request=InputSerializer, responses=CaseDocumentsOutputSerializer)
     def post(self, request, pk: int):
         case_get(user=request.user, pk=pk)
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        case_type = CaseType.objects.filter(code=data.validated_data["case_type"]).first()
+        data = validated(self.InputSerializer, request)
+        case_type = CaseType.objects.filter(code=data["case_type"]).first()
         if case_type is None:
             raise serializers.ValidationError({"case_type": [_("Unknown case type.")]})
         case = services.case_type_set(by=request.user, case_pk=pk, case_type=case_type)
@@ -235,11 +231,8 @@ class CaseTransferApi(APIView):
     @extend_schema(request=InputSerializer, responses=CaseFileOutputSerializer)
     def post(self, request, pk: int):
         case_get(user=request.user, pk=pk)
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        services.case_transfer(
-            by=request.user, case_pk=pk, note=data.validated_data.get("note", "")
-        )
+        data = validated(self.InputSerializer, request)
+        services.case_transfer(by=request.user, case_pk=pk, note=data.get("note", ""))
         return Response(_case_body(pk, request.user))
 
 
@@ -253,11 +246,8 @@ class CaseSpecialApi(APIView):
     @extend_schema(request=InputSerializer, responses=CaseFileOutputSerializer)
     def post(self, request, pk: int):
         case_get(user=request.user, pk=pk)
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        services.case_mark_special(
-            by=request.user, case_pk=pk, reason=data.validated_data["reason"]
-        )
+        data = validated(self.InputSerializer, request)
+        services.case_mark_special(by=request.user, case_pk=pk, reason=data["reason"])
         return Response(_case_body(pk, request.user))
 
 

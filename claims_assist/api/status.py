@@ -15,6 +15,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from claims_assist.api.actions import validated
 from claims_assist.models import ClaimCase, StatusQuery
 from claims_assist.services.status import case_status_query
 
@@ -73,11 +74,8 @@ class StatusQueryApi(APIView):
 
     @extend_schema(request=InputSerializer, responses=OutputSerializer)
     def post(self, request):
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        answer = case_status_query(
-            by=request.user, channel=StatusQuery.Channel.API, **data.validated_data
-        )
+        data = validated(self.InputSerializer, request)
+        answer = case_status_query(by=request.user, channel=StatusQuery.Channel.API, **data)
         if answer.field is not None:
             raise serializers.ValidationError({answer.field: [answer.message]})
         body = {

@@ -18,6 +18,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from claims_assist import selectors_cases, selectors_survey
+from claims_assist.api.actions import validated
 from claims_assist.api.timeline import PaymentRequestOutputSerializer
 from claims_assist.models import Assessment, SurveyAssignment
 from claims_assist.services import assessment as assessment_service
@@ -128,6 +129,14 @@ class ClaimReferralOutputSerializer(serializers.Serializer):
     referral_reason = serializers.CharField()
 
 
+def _assessment_body(request, assessment: Assessment) -> dict:
+    return AssessmentOutputSerializer(assessment, context={"request": request}).data
+
+
+def _assignment_body(request, assignment: SurveyAssignment) -> dict:
+    return SurveyAssignmentOutputSerializer(assignment, context={"request": request}).data
+
+
 def _assignee(user: User, pk: int) -> User | None:
     """The assignee given by id, if in the caller's branch (the service checks the rest)."""
     return in_scope(User.objects.filter(is_active=True), user).filter(pk=pk).first()
@@ -161,19 +170,14 @@ class AssignmentCreateApi(APIView):
     @extend_schema(request=InputSerializer, responses={201: SurveyAssignmentOutputSerializer})
     def post(self, request, pk: int):
         case = selectors_cases.case_get(user=request.user, pk=pk)
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        values = dict(data.validated_data)
+        values = validated(self.InputSerializer, request)
         assignment = survey_service.assignment_create(
             by=request.user,
             case_pk=case.pk,
             assignee=_assignee(request.user, values.pop("assignee")),
             **values,
         )
-        return Response(
-            SurveyAssignmentOutputSerializer(assignment, context={"request": request}).data,
-            status=status.HTTP_201_CREATED,
-        )
+        return Response(_assignment_body(request, assignment), status=status.HTTP_201_CREATED)
 
 
 class AssignmentDetailApi(APIView):
@@ -182,9 +186,7 @@ class AssignmentDetailApi(APIView):
     @extend_schema(responses=SurveyAssignmentOutputSerializer)
     def get(self, request, pk: int):
         assignment = selectors_survey.assignment_get(user=request.user, pk=pk)
-        return Response(
-            SurveyAssignmentOutputSerializer(assignment, context={"request": request}).data
-        )
+        return Response(_assignment_body(request, assignment))
 
 
 class AssignmentReportApi(APIView):
@@ -206,14 +208,11 @@ class AssignmentReportApi(APIView):
     )
     def post(self, request, pk: int):
         assignment = selectors_survey.assignment_get(user=request.user, pk=pk)
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = validated(self.InputSerializer, request)
         assignment = survey_service.assignment_report(
-            by=request.user, assignment_pk=assignment.pk, **data.validated_data
+            by=request.user, assignment_pk=assignment.pk, **data
         )
-        return Response(
-            SurveyAssignmentOutputSerializer(assignment, context={"request": request}).data
-        )
+        return Response(_assignment_body(request, assignment))
 
 
 class AssignmentCancelApi(APIView):
@@ -225,14 +224,11 @@ class AssignmentCancelApi(APIView):
     @extend_schema(request=InputSerializer, responses=SurveyAssignmentOutputSerializer)
     def post(self, request, pk: int):
         assignment = selectors_survey.assignment_get(user=request.user, pk=pk)
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = validated(self.InputSerializer, request)
         assignment = survey_service.assignment_cancel(
-            by=request.user, assignment_pk=assignment.pk, reason=data.validated_data["reason"]
+            by=request.user, assignment_pk=assignment.pk, reason=data["reason"]
         )
-        return Response(
-            SurveyAssignmentOutputSerializer(assignment, context={"request": request}).data
-        )
+        return Response(_assignment_body(request, assignment))
 
 
 # --- Assessments (CLM-6, CLM-7, CLM-15) ------------------------------------------------------
@@ -272,19 +268,14 @@ class AssessmentCreateApi(APIView):
     @extend_schema(request=InputSerializer, responses={201: AssessmentOutputSerializer})
     def post(self, request, pk: int):
         case = selectors_cases.case_get(user=request.user, pk=pk)
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        values = dict(data.validated_data)
+        values = validated(self.InputSerializer, request)
         assessment = assessment_service.assessment_record(
             by=request.user,
             case_pk=case.pk,
             exclusion_ids=values.pop("exclusions"),
             **values,
         )
-        return Response(
-            AssessmentOutputSerializer(assessment, context={"request": request}).data,
-            status=status.HTTP_201_CREATED,
-        )
+        return Response(_assessment_body(request, assessment), status=status.HTTP_201_CREATED)
 
 
 class AssessmentDetailApi(APIView):
@@ -293,7 +284,7 @@ class AssessmentDetailApi(APIView):
     @extend_schema(responses=AssessmentOutputSerializer)
     def get(self, request, pk: int):
         assessment = selectors_survey.assessment_get(user=request.user, pk=pk)
-        return Response(AssessmentOutputSerializer(assessment, context={"request": request}).data)
+        return Response(_assessment_body(request, assessment))
 
 
 class AssessmentMaterialsApi(APIView):
@@ -311,12 +302,11 @@ class AssessmentMaterialsApi(APIView):
     )
     def post(self, request, pk: int):
         assessment = selectors_survey.assessment_get(user=request.user, pk=pk)
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = validated(self.InputSerializer, request)
         assessment = assessment_service.assessment_materials_upload(
-            by=request.user, assessment_pk=assessment.pk, photos=data.validated_data["photos"]
+            by=request.user, assessment_pk=assessment.pk, photos=data["photos"]
         )
-        return Response(AssessmentOutputSerializer(assessment, context={"request": request}).data)
+        return Response(_assessment_body(request, assessment))
 
 
 class CaseReferApi(APIView):
@@ -330,10 +320,9 @@ class CaseReferApi(APIView):
     @extend_schema(request=InputSerializer, responses=ClaimReferralOutputSerializer)
     def post(self, request, pk: int):
         case = selectors_cases.case_get(user=request.user, pk=pk)
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = validated(self.InputSerializer, request)
         case = assessment_service.case_refer(
-            by=request.user, case_pk=case.pk, reason=data.validated_data["reason"]
+            by=request.user, case_pk=case.pk, reason=data["reason"]
         )
         return Response(ClaimReferralOutputSerializer(case).data)
 
@@ -352,12 +341,11 @@ class OneStopCalculateApi(APIView):
     @extend_schema(request=InputSerializer, responses=AssessmentOutputSerializer)
     def post(self, request, pk: int):
         assessment = selectors_survey.assessment_get(user=request.user, pk=pk)
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = validated(self.InputSerializer, request)
         assessment = one_stop_service.one_stop_calculate(
-            by=request.user, assessment_pk=assessment.pk, **data.validated_data
+            by=request.user, assessment_pk=assessment.pk, **data
         )
-        return Response(AssessmentOutputSerializer(assessment, context={"request": request}).data)
+        return Response(_assessment_body(request, assessment))
 
 
 class OneStopSignApi(APIView):
@@ -376,12 +364,11 @@ class OneStopSignApi(APIView):
     )
     def post(self, request, pk: int):
         assessment = selectors_survey.assessment_get(user=request.user, pk=pk)
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = validated(self.InputSerializer, request)
         assessment = one_stop_service.one_stop_sign(
-            by=request.user, assessment_pk=assessment.pk, **data.validated_data
+            by=request.user, assessment_pk=assessment.pk, **data
         )
-        return Response(AssessmentOutputSerializer(assessment, context={"request": request}).data)
+        return Response(_assessment_body(request, assessment))
 
 
 class OneStopPaymentRequestApi(APIView):
@@ -399,10 +386,9 @@ class OneStopPaymentRequestApi(APIView):
     @extend_schema(request=InputSerializer, responses={201: PaymentRequestOutputSerializer})
     def post(self, request, pk: int):
         case = selectors_cases.case_get(user=request.user, pk=pk)
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = validated(self.InputSerializer, request)
         payment = one_stop_service.one_stop_request_payment(
-            by=request.user, case_pk=case.pk, **data.validated_data
+            by=request.user, case_pk=case.pk, **data
         )
         return Response(
             PaymentRequestOutputSerializer(payment).data, status=status.HTTP_201_CREATED

@@ -14,6 +14,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from claims_assist.api.actions import validated
 from claims_assist.api.documents import CaseFileOutputSerializer
 from claims_assist.models import CaseMessage, ClaimCase, PaymentRequest
 from claims_assist.panels.timeline import timers_split
@@ -109,9 +110,8 @@ class CaseDecideApi(APIView):
     @extend_schema(request=InputSerializer, responses=CaseFileOutputSerializer)
     def post(self, request, pk: int):
         case_get(user=request.user, pk=pk)
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        services.case_decide_locked(by=request.user, case_pk=pk, **data.validated_data)
+        data = validated(self.InputSerializer, request)
+        services.case_decide_locked(by=request.user, case_pk=pk, **data)
         return Response(CaseFileOutputSerializer(case_get(user=request.user, pk=pk)).data)
 
 
@@ -130,10 +130,9 @@ class PaymentRequestCreateApi(APIView):
     @extend_schema(request=InputSerializer, responses={201: PaymentRequestOutputSerializer})
     def post(self, request, pk: int):
         case_get(user=request.user, pk=pk)
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = validated(self.InputSerializer, request)
         payment = payment_services.payment_request_create_locked(
-            by=request.user, case_pk=pk, **data.validated_data
+            by=request.user, case_pk=pk, **data
         )
         return Response(
             PaymentRequestOutputSerializer(payment).data, status=status.HTTP_201_CREATED
@@ -150,10 +149,9 @@ class PaymentPaidApi(APIView):
     @extend_schema(request=InputSerializer, responses=PaymentRequestOutputSerializer)
     def post(self, request, pk: int):
         get_in_scope(PaymentRequest, request.user, pk=pk)
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = validated(self.InputSerializer, request)
         payment = payment_services.payment_mark_paid(
-            by=request.user, payment_pk=pk, reference=data.validated_data["reference"]
+            by=request.user, payment_pk=pk, reference=data["reference"]
         )
         return Response(PaymentRequestOutputSerializer(payment).data)
 
@@ -165,10 +163,9 @@ class PaymentCancelApi(APIView):
     @extend_schema(request=InputSerializer, responses=PaymentRequestOutputSerializer)
     def post(self, request, pk: int):
         get_in_scope(PaymentRequest, request.user, pk=pk)
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = validated(self.InputSerializer, request)
         payment = payment_services.payment_cancel(
-            by=request.user, payment_pk=pk, reason=data.validated_data["reason"]
+            by=request.user, payment_pk=pk, reason=data["reason"]
         )
         return Response(PaymentRequestOutputSerializer(payment).data)
 
@@ -182,11 +179,8 @@ class CaseCloseApi(APIView):
     @extend_schema(request=InputSerializer, responses=CaseFileOutputSerializer)
     def post(self, request, pk: int):
         case_get(user=request.user, pk=pk)
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        case = payment_services.case_close(
-            by=request.user, case_pk=pk, note=data.validated_data.get("note", "")
-        )
+        data = validated(self.InputSerializer, request)
+        case = payment_services.case_close(by=request.user, case_pk=pk, note=data.get("note", ""))
         return Response(CaseFileOutputSerializer(case).data)
 
 
@@ -207,11 +201,8 @@ class CaseMessagesApi(APIView):
     @extend_schema(request=InputSerializer, responses={201: CaseMessageOutputSerializer})
     def post(self, request, pk: int):
         case_get(user=request.user, pk=pk)
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        message = services.case_message_manual(
-            by=request.user, case_pk=pk, body=data.validated_data["body"]
-        )
+        data = validated(self.InputSerializer, request)
+        message = services.case_message_manual(by=request.user, case_pk=pk, body=data["body"])
         return Response(CaseMessageOutputSerializer(message).data, status=status.HTTP_201_CREATED)
 
 

@@ -15,6 +15,7 @@ from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from claims_assist.api.actions import validated
 from claims_assist.models import WatchListEntry
 from claims_assist.selectors_cases import case_get
 from claims_assist.selectors_check import watch_list, watch_list_counties
@@ -93,9 +94,7 @@ class WatchListApi(ListAPIView):
     )
     def post(self, request):
         fraud_service.check_watch_list_role(request.user)
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        values = dict(data.validated_data)
+        values = validated(self.InputSerializer, request)
         counties = watch_list_counties(user=request.user)
         county_pk = values.pop("county")
         if county_pk is None:
@@ -126,11 +125,8 @@ class WatchListRemoveApi(APIView):
 
     @extend_schema(request=InputSerializer, responses=WatchListEntryOutputSerializer)
     def post(self, request, pk: int):
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        entry = fraud_service.watch_list_remove(
-            by=request.user, entry_pk=pk, reason=data.validated_data["reason"]
-        )
+        data = validated(self.InputSerializer, request)
+        entry = fraud_service.watch_list_remove(by=request.user, entry_pk=pk, reason=data["reason"])
         return Response(WatchListEntryOutputSerializer(entry).data)
 
 

@@ -29,7 +29,6 @@ from claims_assist.services.survey import photos_add, photos_stored
 from core.access import get_in_scope
 from core.audit import save_with_reason
 from core.models import User
-from underwriting.identity import IdentityError, normalise_identity
 
 
 def _check_step(*, by: User, case: ClaimCase, assessment: Assessment | None, at) -> Assessment:
@@ -192,10 +191,10 @@ def check_payment_request(
     bank_name: str,
     bank_account: str,
     at: dt.datetime,
-) -> tuple[Assessment, str, str]:
+) -> tuple[Assessment, dict]:
     """The last step: after the customer's signature, a payee with a valid ID number
     and a bank account of 12 to 30 digits. Returns the assessment and the normalised
-    ID and account numbers."""
+    payee fields (payments.normalise_payee)."""
     assessment = _check_step(by=by, case=case, assessment=assessment, at=at)
     if assessment.customer_signed_at is None:
         raise ValidationError(
@@ -206,23 +205,13 @@ def check_payment_request(
         raise ValidationError(
             _("The payable amount is 0: there is nothing to pay."), code="nothing_to_pay"
         )
-    errors: dict[str, list[str]] = {}
-    if not (payee_name or "").strip():
-        errors["payee_name"] = [_("Give the payee's name.")]
-    if not (bank_name or "").strip():
-        errors["bank_name"] = [_("Give the payee's bank.")]
-    id_number = account = ""
-    try:
-        id_number = normalise_identity(payee_id_number)
-    except IdentityError as exc:
-        errors["payee_id_number"] = exc.messages
-    try:
-        account = payments.normalise_bank_account(bank_account)
-    except ValidationError as exc:
-        errors.update(exc.message_dict)
-    if errors:
-        raise ValidationError(errors, code="invalid_payee")
-    return assessment, id_number, account
+    payee = payments.normalise_payee(
+        payee_name=payee_name,
+        payee_id_number=payee_id_number,
+        bank_name=bank_name,
+        bank_account=bank_account,
+    )
+    return assessment, payee
 
 
 def one_stop_request_payment(
@@ -241,7 +230,7 @@ def one_stop_request_payment(
     at = at or timezone.now()
     with transaction.atomic():
         case = case_lock(user=by, pk=case_pk)
-        assessment, id_number, account = check_payment_request(
+        assessment, payee = check_payment_request(
             by=by,
             case=case,
             assessment=current_assessment_locked(case),
@@ -262,9 +251,6 @@ def one_stop_request_payment(
             case=case,
             by=by,
             amount=assessment.calculated_amount,
-            payee_name=payee_name.strip(),
-            payee_id_number=id_number,
-            bank_name=bank_name.strip(),
-            bank_account=account,
             at=at,
+            **payee,
         )

@@ -28,6 +28,7 @@ from claims_assist.models import ClaimCase
 from claims_assist.panels import intake as intake_panel
 from claims_assist.selectors_cases import case_get
 from claims_assist.services import intake as intake_service
+from claims_assist.views.actions import case_url, form_action, form_status
 from core.forms import add_errors
 
 # What "choose this policy" puts into the report form (GET parameters of the new page).
@@ -46,7 +47,7 @@ def _lookup(request) -> tuple[LookupForm, intake_service.LookupResult | None]:
 
 
 def _new_page(request, *, form, lookup_form, lookup, status=None):
-    status = status or (400 if form.is_bound and form.errors else 200)
+    status = status or form_status(form)
     context = {"form": form, "lookup_form": lookup_form, "lookup": lookup}
     return render(request, "claims_assist/cases/new.html", context, status=status)
 
@@ -69,7 +70,7 @@ def case_new(request):
                     _("Report %(number)s recorded. Guide the customer to report to 95518.")
                     % {"number": case.number},
                 )
-                return redirect("claims_assist:case_detail", case.pk)
+                return redirect(case_url(case.pk))
         return _new_page(request, form=form, lookup_form=lookup_form, lookup=lookup)
     initial = {"channel": ClaimCase.Channel.WALK_IN, "deaths": 0}
     initial |= {name: request.GET[name] for name in PREFILL if request.GET.get(name)}
@@ -130,18 +131,21 @@ def case_edit(request, pk: int):
     intake_service.check_case_writer(request.user)
     initial = {name: getattr(case, name) for name in CaseEditForm.base_fields}
     form = CaseEditForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        changed = {name: form.cleaned_data[name] for name in form.changed_data}
-        try:
-            intake_service.case_report_update(by=request.user, case_pk=case.pk, **changed)
-        except ValidationError as exc:
-            add_errors(form, exc)
-        else:
-            messages.success(request, _("Report corrected."))
-            return redirect("claims_assist:case_detail", case.pk)
-    status = 400 if form.is_bound and form.errors else 200
+    response = form_action(
+        request,
+        form,
+        lambda data: intake_service.case_report_update(
+            by=request.user,
+            case_pk=case.pk,
+            **{name: data[name] for name in form.changed_data},
+        ),
+        success=_("Report corrected."),
+        redirect_to=case_url(case.pk),
+    )
+    if response is not None:
+        return response
     context = {"case": case, "form": form}
-    return render(request, "claims_assist/cases/edit.html", context, status=status)
+    return render(request, "claims_assist/cases/edit.html", context, status=form_status(form))
 
 
 @login_required
@@ -150,16 +154,17 @@ def case_hotline(request, pk: int):
     """CLM-1: record (or correct) the 95518 report number."""
     case = case_get(user=request.user, pk=pk)
     form = HotlineForm(request.POST)
-    if form.is_valid():
-        try:
-            intake_service.case_hotline_record(
-                by=request.user, case_pk=case.pk, number=form.cleaned_data["number"]
-            )
-        except ValidationError as exc:
-            add_errors(form, exc)
-        else:
-            messages.success(request, _("95518 report number recorded."))
-            return redirect("claims_assist:case_detail", case.pk)
+    response = form_action(
+        request,
+        form,
+        lambda data: intake_service.case_hotline_record(
+            by=request.user, case_pk=case.pk, number=data["number"]
+        ),
+        success=_("95518 report number recorded."),
+        redirect_to=case_url(case.pk),
+    )
+    if response is not None:
+        return response
     intake_service.check_case_writer(request.user)
     return _detail_page(request, case, hotline_form=form, status=400)
 
@@ -170,19 +175,19 @@ def case_withdraw(request, pk: int):
     case = case_get(user=request.user, pk=pk)
     intake_service.check_case_writer(request.user)
     form = WithdrawForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            intake_service.case_withdraw(
-                by=request.user, case_pk=case.pk, reason=form.cleaned_data["reason"]
-            )
-        except ValidationError as exc:
-            add_errors(form, exc)
-        else:
-            messages.success(request, _("The claim is withdrawn."))
-            return redirect("claims_assist:case_detail", case.pk)
-    status = 400 if form.is_bound and form.errors else 200
+    response = form_action(
+        request,
+        form,
+        lambda data: intake_service.case_withdraw(
+            by=request.user, case_pk=case.pk, reason=data["reason"]
+        ),
+        success=_("The claim is withdrawn."),
+        redirect_to=case_url(case.pk),
+    )
+    if response is not None:
+        return response
     context = {"case": case, "form": form}
-    return render(request, "claims_assist/cases/withdraw.html", context, status=status)
+    return render(request, "claims_assist/cases/withdraw.html", context, status=form_status(form))
 
 
 urlpatterns = [

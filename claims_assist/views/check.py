@@ -9,30 +9,22 @@ scope first (404), writes are then checked (read-only roles 403).
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.http import FileResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
 from claims_assist.forms_check import CheckForm, DeliveredForm, MajorFlagForm, MajorReportedForm
-from claims_assist.selectors_cases import case_get
 from claims_assist.selectors_check import refusal_get
 from claims_assist.services import check as check_service
 from claims_assist.services import major as major_service
 from claims_assist.services import refusals as refusal_service
+from claims_assist.views.actions import case_url, form_action, form_status, posted, writable_case
 from core.access import check_can_write
-from core.forms import add_errors
-
-
-def posted(request):
-    """The posted data, also when empty (an empty post is an invalid form, not a GET)."""
-    return request.POST if request.method == "POST" else None
 
 
 def _form_page(request, *, form, case, title, intro, submit, facts=None):
-    status = 400 if form.is_bound and form.errors else 200
     context = {
         "form": form,
         "case": case,
@@ -42,39 +34,40 @@ def _form_page(request, *, form, case, title, intro, submit, facts=None):
         "facts": facts,
         "back": major_service.case_link(case.pk),
     }
-    return render(request, "claims_assist/check/form.html", context, status=status)
+    return render(request, "claims_assist/check/form.html", context, status=form_status(form))
+
+
+def _handle(request, *, form, case, action, success, **page):
+    """The form's POST through `form_action`, back to the case page; else the form page."""
+    response = form_action(request, form, action, success=success, redirect_to=case_url(case.pk))
+    if response is not None:
+        return response
+    return _form_page(request, form=form, case=case, **page)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def case_check(request, pk: int):
     """CLM-3: the initial check; a failed check refuses the case in writing."""
-    case = case_get(user=request.user, pk=pk)
-    check_can_write(request.user, case)
+    case = writable_case(request, pk)
     form = CheckForm(posted(request), case=case)
-    if request.method == "POST" and form.is_valid():
-        try:
-            case = check_service.case_check_initial(
-                by=request.user, case_pk=case.pk, **form.cleaned_data
-            )
-        except ValidationError as exc:
-            add_errors(form, exc)
+
+    def check(data):
+        checked = check_service.case_check_initial(by=request.user, case_pk=case.pk, **data)
+        if checked.check_result == checked.Check.PASSED:
+            messages.success(request, _("Initial check passed."))
         else:
-            if case.check_result == case.Check.PASSED:
-                messages.success(request, _("Initial check passed."))
-            else:
-                messages.warning(
-                    request,
-                    _(
-                        "Initial check failed: the case is refused. Hand the letter over "
-                        "within 3 days."
-                    ),
-                )
-            return redirect(major_service.case_link(case.pk))
-    return _form_page(
+            messages.warning(
+                request,
+                _("Initial check failed: the case is refused. Hand the letter over within 3 days."),
+            )
+
+    return _handle(
         request,
         form=form,
         case=case,
+        action=check,
+        success=None,
         title=_("Initial check of case %(number)s") % {"number": case.number},
         intro=_(
             "Inside the policy period, a covered peril, within the claim time limit; "
@@ -89,21 +82,14 @@ def case_check(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def case_major_flag(request, pk: int):
     """CLM-4: flag a dispute (regulators, media, litigation)."""
-    case = case_get(user=request.user, pk=pk)
-    check_can_write(request.user, case)
+    case = writable_case(request, pk)
     form = MajorFlagForm(posted(request))
-    if request.method == "POST" and form.is_valid():
-        try:
-            major_service.case_major_flag(by=request.user, case_pk=case.pk, **form.cleaned_data)
-        except ValidationError as exc:
-            add_errors(form, exc)
-        else:
-            messages.success(request, _("The case is flagged major; report it to the head office."))
-            return redirect(major_service.case_link(case.pk))
-    return _form_page(
+    return _handle(
         request,
         form=form,
         case=case,
+        action=lambda data: major_service.case_major_flag(by=request.user, case_pk=case.pk, **data),
+        success=_("The case is flagged major; report it to the head office."),
         title=_("Flag case %(number)s major") % {"number": case.number},
         intro=_(
             "A dispute taken to regulators, the industry association or the media, or "
@@ -118,21 +104,16 @@ def case_major_flag(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def case_major_reported(request, pk: int):
     """CLM-4: the major case was reported to the head office."""
-    case = case_get(user=request.user, pk=pk)
-    check_can_write(request.user, case)
+    case = writable_case(request, pk)
     form = MajorReportedForm(posted(request))
-    if request.method == "POST" and form.is_valid():
-        try:
-            major_service.case_major_reported(by=request.user, case_pk=case.pk, **form.cleaned_data)
-        except ValidationError as exc:
-            add_errors(form, exc)
-        else:
-            messages.success(request, _("Head-office report recorded."))
-            return redirect(major_service.case_link(case.pk))
-    return _form_page(
+    return _handle(
         request,
         form=form,
         case=case,
+        action=lambda data: major_service.case_major_reported(
+            by=request.user, case_pk=case.pk, **data
+        ),
+        success=_("Head-office report recorded."),
         title=_("Report of major case %(number)s to the head office") % {"number": case.number},
         intro=_("Record the head office's reference for the report (CLM-4)."),
         submit=_("Record the report"),
@@ -143,7 +124,11 @@ def case_major_reported(request, pk: int):
 @require_safe
 def refusal_pdf(request, pk: int) -> FileResponse:
     """The refusal letter as issued (a read: auditors may open it)."""
-    letter = refusal_get(user=request.user, pk=pk)
+    return refusal_response(refusal_get(user=request.user, pk=pk))
+
+
+def refusal_response(letter) -> FileResponse:
+    """A refusal letter's PDF as issued (page and API)."""
     response = FileResponse(
         letter.file.open("rb"),
         content_type="application/pdf",
@@ -161,20 +146,14 @@ def refusal_delivered(request, pk: int):
     letter = refusal_get(user=request.user, pk=pk)
     check_can_write(request.user, letter)
     form = DeliveredForm(posted(request))
-    if request.method == "POST" and form.is_valid():
-        try:
-            refusal_service.refusal_delivered(
-                by=request.user, letter_pk=letter.pk, **form.cleaned_data
-            )
-        except ValidationError as exc:
-            add_errors(form, exc)
-        else:
-            messages.success(request, _("Delivery of the refusal letter recorded."))
-            return redirect(major_service.case_link(letter.case_id))
-    return _form_page(
+    return _handle(
         request,
         form=form,
         case=letter.case,
+        action=lambda data: refusal_service.refusal_delivered(
+            by=request.user, letter_pk=letter.pk, **data
+        ),
+        success=_("Delivery of the refusal letter recorded."),
         title=_("Delivery of the refusal letter of case %(number)s")
         % {"number": letter.case.number},
         intro=_(

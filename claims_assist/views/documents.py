@@ -7,11 +7,8 @@ Views read input and call claims_assist.services.documents, which looks the case
 in the user's scope (404) and checks writes (403 for read-only roles).
 """
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.http import FileResponse
-from django.shortcuts import redirect
 from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
@@ -24,47 +21,11 @@ from claims_assist.forms_timeline import (
     SpecialForm,
 )
 from claims_assist.models import CaseDocument
-from claims_assist.selectors_cases import case_get
 from claims_assist.services import documents as services
-from core.access import check_can_write, get_in_scope
+from claims_assist.views.actions import panel_action, writable_case
+from core.access import get_in_scope
 
-
-def writable_case(request, pk: int):
-    """The case in the user's scope (404) that the user may change (403 for read-only
-    roles), checked before the form is read."""
-    case = case_get(user=request.user, pk=pk)
-    check_can_write(request.user, case)
-    return case
-
-
-def back_to_case(case_pk: int, anchor: str = "documents"):
-    response = redirect("claims_assist:case_detail", case_pk)
-    response["Location"] += f"#panel-{anchor}"
-    return response
-
-
-def report_errors(request, error: ValidationError | None = None, form=None) -> None:
-    """Show what was refused, and why, on the case page."""
-    if form is not None:
-        for field, errors in form.errors.items():
-            label = form.fields[field].label if field in form.fields else ""
-            for message in errors:
-                messages.error(request, f"{label}: {message}" if label else message)
-    if error is not None:
-        for message in error.messages:
-            messages.error(request, message)
-
-
-def run(request, case_pk: int, action, *, success: str, anchor: str = "documents"):
-    """Call the service `action()`; report its refusal or its success, then go back to
-    the case page."""
-    try:
-        action()
-    except ValidationError as exc:
-        report_errors(request, exc)
-    else:
-        messages.success(request, success)
-    return back_to_case(case_pk, anchor)
+ANCHOR = "documents"
 
 
 @login_required
@@ -72,16 +33,15 @@ def run(request, case_pk: int, action, *, success: str, anchor: str = "documents
 def case_type_set(request, pk: int):
     writable_case(request, pk)
     form = CaseTypeForm(request.POST)
-    if not form.is_valid():
-        report_errors(request, form=form)
-        return back_to_case(pk)
-    return run(
+    return panel_action(
         request,
         pk,
         lambda: services.case_type_set(
             by=request.user, case_pk=pk, case_type=form.cleaned_data["case_type"]
         ),
+        form=form,
         success=_("Case type set; the checklist follows it."),
+        anchor=ANCHOR,
     )
 
 
@@ -91,10 +51,7 @@ def document_add(request, pk: int):
     """CLM-8: one scan of one kind, multipart."""
     case = writable_case(request, pk)
     form = DocumentUploadForm(request.POST, request.FILES, case=case)
-    if not form.is_valid():
-        report_errors(request, form=form)
-        return back_to_case(pk)
-    return run(
+    return panel_action(
         request,
         pk,
         lambda: services.document_add(
@@ -104,7 +61,9 @@ def document_add(request, pk: int):
             upload=form.cleaned_data["file"],
             note=form.cleaned_data["note"],
         ),
+        form=form,
         success=_("Document received."),
+        anchor=ANCHOR,
     )
 
 
@@ -114,16 +73,15 @@ def document_remove(request, pk: int):
     document = get_in_scope(CaseDocument, request.user, pk=pk)
     writable_case(request, document.case_id)
     form = DocumentRemoveForm(request.POST)
-    if not form.is_valid():
-        report_errors(request, form=form)
-        return back_to_case(document.case_id)
-    return run(
+    return panel_action(
         request,
         document.case_id,
         lambda: services.document_remove(
             by=request.user, document_pk=pk, reason=form.cleaned_data["reason"]
         ),
+        form=form,
         success=_("Document removed from the checklist."),
+        anchor=ANCHOR,
     )
 
 
@@ -153,11 +111,12 @@ def document_response(document: CaseDocument) -> FileResponse:
 def file_accept(request, pk: int):
     """CLM-8: refused with the list of what is missing when the file is incomplete."""
     writable_case(request, pk)
-    return run(
+    return panel_action(
         request,
         pk,
         lambda: services.case_file_accept(by=request.user, case_pk=pk),
         success=_("File accepted as complete; transfer it within 3 working days (CLM-9)."),
+        anchor=ANCHOR,
     )
 
 
@@ -167,14 +126,13 @@ def transfer(request, pk: int):
     """CLM-9: the file handed to the city claims centre."""
     writable_case(request, pk)
     form = NoteForm(request.POST)
-    form.is_valid()
-    return run(
+    return panel_action(
         request,
         pk,
-        lambda: services.case_transfer(
-            by=request.user, case_pk=pk, note=form.cleaned_data.get("note", "")
-        ),
+        lambda: services.case_transfer(by=request.user, case_pk=pk, note=form.cleaned_data["note"]),
+        form=form,
         success=_("File transferred to the claims centre."),
+        anchor=ANCHOR,
     )
 
 
@@ -184,16 +142,15 @@ def mark_special(request, pk: int):
     """CLM-10: special or complex, decided within at most 30 working days."""
     writable_case(request, pk)
     form = SpecialForm(request.POST)
-    if not form.is_valid():
-        report_errors(request, form=form)
-        return back_to_case(pk)
-    return run(
+    return panel_action(
         request,
         pk,
         lambda: services.case_mark_special(
             by=request.user, case_pk=pk, reason=form.cleaned_data["reason"]
         ),
+        form=form,
         success=_("Case marked special or complex."),
+        anchor=ANCHOR,
     )
 
 

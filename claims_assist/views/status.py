@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods
 
 from claims_assist.models import StatusQuery
 from claims_assist.services.status import case_status_query
+from claims_assist.views.actions import form_status
 from core.access import check_can_write
 
 
@@ -57,9 +58,8 @@ def status_query(request):
         )
         if answer.field is not None:
             form.add_error(answer.field, answer.message)
-    status = 400 if form.is_bound and form.errors else 200
     context = {"form": form, "answer": answer}
-    return render(request, "claims_assist/status/query.html", context, status=status)
+    return render(request, "claims_assist/status/query.html", context, status=form_status(form))
 
 
 urlpatterns = [path("status/", status_query, name="status_query")]

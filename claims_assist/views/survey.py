@@ -12,23 +12,21 @@ for read-only roles).
 """
 
 from django import forms
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
-from claims_assist import selectors_cases, selectors_survey
+from claims_assist import selectors_survey
 from claims_assist.models import Assessment, ClaimCase, SurveyAssignment
 from claims_assist.services import assessment as assessment_service
 from claims_assist.services import one_stop as one_stop_service
 from claims_assist.services import survey as survey_service
-from claims_assist.services.authority import BeyondAuthority
+from claims_assist.views.actions import case_url, form_action, form_status, writable_case
 from core.access import check_can_write
-from core.forms import add_errors
 from core.models import User
 from core.selectors import evidence_for
 
@@ -167,12 +165,7 @@ class PaymentRequestForm(forms.Form):
 
 
 # --- Helpers -------------------------------------------------------------------------------
-def _case_page(case_pk: int):
-    return redirect("claims_assist:case_detail", case_pk)
-
-
 def _form_page(request, *, form, case, title, action, submit, intro="", refer=None):
-    status = 400 if form.is_bound and form.errors else 200
     context = {
         "form": form,
         "case": case,
@@ -183,32 +176,26 @@ def _form_page(request, *, form, case, title, action, submit, intro="", refer=No
         "refer": refer,
         "multipart": form.is_multipart(),
     }
-    return render(request, "claims_assist/survey/form.html", context, status=status)
+    return render(request, "claims_assist/survey/form.html", context, status=form_status(form))
+
+
+def _referral(form) -> ReasonForm | None:
+    """CLM-6: when the service refused as beyond the adjuster's authority (a
+    BeyondAuthority, code beyond_authority), the referral to the claims centre with
+    its reason filled in."""
+    for error in form.errors.as_data().get(NON_FIELD_ERRORS, []):
+        if error.code == "beyond_authority":
+            return ReasonForm(initial={"reason": error.messages[0]})
+    return None
 
 
 def _handle(request, *, form, case, call, done, **page):
-    """The shared flow of the panel's forms: validate, call the service, back to the
-    case page; refusals go on the form (400)."""
-    refer = None
-    if request.method == "POST" and form.is_valid():
-        try:
-            call(form.cleaned_data)
-        except BeyondAuthority as exc:
-            # CLM-6: beyond the authority, offer the referral to the claims centre.
-            add_errors(form, exc)
-            refer = ReasonForm(initial={"reason": exc.messages[0]})
-        except ValidationError as exc:
-            add_errors(form, exc)
-        else:
-            messages.success(request, done)
-            return _case_page(case.pk)
-    return _form_page(request, form=form, case=case, refer=refer, **page)
-
-
-def _writable_case(request, pk: int) -> ClaimCase:
-    case = selectors_cases.case_get(user=request.user, pk=pk)
-    check_can_write(request.user, case)
-    return case
+    """The shared flow of the panel's forms (`form_action`): validate, call the service,
+    back to the case page; refusals go on the form (400)."""
+    response = form_action(request, form, call, success=done, redirect_to=case_url(case.pk))
+    if response is not None:
+        return response
+    return _form_page(request, form=form, case=case, refer=_referral(form), **page)
 
 
 # --- My assignments (CLM-5) ----------------------------------------------------------------
@@ -244,7 +231,7 @@ def assignment_detail(request, pk: int):
 
 @login_required
 def assignment_create(request, pk: int):
-    case = _writable_case(request, pk)
+    case = writable_case(request, pk)
     if not survey_service.may_assign(request.user):
         raise PermissionDenied(
             _("Only the city claims centre or a county manager assigns surveys (CLM-5).")
@@ -272,16 +259,17 @@ def assignment_report(request, pk: int):
     if request.method != "POST":
         return redirect("claims_assist:assignment_detail", assignment.pk)
     form = ReportForm(request.POST, request.FILES)
-    if form.is_valid():
-        try:
-            survey_service.assignment_report(
-                by=request.user, assignment_pk=assignment.pk, **form.cleaned_data
-            )
-        except ValidationError as exc:
-            add_errors(form, exc)
-        else:
-            messages.success(request, _("Survey reported."))
-            return _case_page(assignment.case_id)
+    response = form_action(
+        request,
+        form,
+        lambda data: survey_service.assignment_report(
+            by=request.user, assignment_pk=assignment.pk, **data
+        ),
+        success=_("Survey reported."),
+        redirect_to=case_url(assignment.case_id),
+    )
+    if response is not None:
+        return response
     return _assignment_page(request, assignment, form=form, status=400)
 
 
@@ -307,7 +295,7 @@ def assignment_cancel(request, pk: int):
 # --- Assessment (CLM-6, CLM-7, CLM-15) -----------------------------------------------------
 @login_required
 def assessment_create(request, pk: int):
-    case = _writable_case(request, pk)
+    case = writable_case(request, pk)
     form = AssessmentForm(request.POST or None, case=case)
 
     def call(data):
@@ -358,7 +346,7 @@ def materials_upload(request, pk: int):
 
 @login_required
 def case_refer(request, pk: int):
-    case = _writable_case(request, pk)
+    case = writable_case(request, pk)
     form = ReasonForm(request.POST or None)
     return _handle(
         request,
@@ -421,7 +409,7 @@ def one_stop_sign(request, pk: int):
 
 @login_required
 def one_stop_payment_request(request, pk: int):
-    case = _writable_case(request, pk)
+    case = writable_case(request, pk)
     initial = {"payee_name": case.insured_name, "payee_id_number": case.insured_id_number}
     form = PaymentRequestForm(request.POST or None, initial=initial)
     return _handle(

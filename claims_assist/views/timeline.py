@@ -22,15 +22,10 @@ from claims_assist.forms_timeline import (
 from claims_assist.models import ClaimCase, PaymentRequest
 from claims_assist.services import payments as payment_services
 from claims_assist.services import timeline as services
-from claims_assist.views.documents import back_to_case, report_errors, run, writable_case
+from claims_assist.views.actions import panel_action, writable_case
 from core.access import get_in_scope
 
 ANCHOR = "timeline"
-
-
-def _invalid(request, pk: int, form):
-    report_errors(request, form=form)
-    return back_to_case(pk, ANCHOR)
 
 
 @login_required
@@ -39,21 +34,12 @@ def decide(request, pk: int):
     """CLM-10, REG-1: pay an amount or refuse with reasons."""
     writable_case(request, pk)
     form = DecisionForm(request.POST)
-    if not form.is_valid():
-        return _invalid(request, pk, form)
-    data = form.cleaned_data
-    pay = data["decision"] == ClaimCase.Decision.PAY
-    return run(
+    pay = form.is_valid() and form.cleaned_data["decision"] == ClaimCase.Decision.PAY
+    return panel_action(
         request,
         pk,
-        lambda: services.case_decide_locked(
-            by=request.user,
-            case_pk=pk,
-            decision=data["decision"],
-            amount=data["amount"],
-            reason=data["reason"],
-            false_claim=data["false_claim"],
-        ),
+        lambda: services.case_decide_locked(by=request.user, case_pk=pk, **form.cleaned_data),
+        form=form,
         success=_("Approved for payment.") if pay else _("Claim refused; hand over the letter."),
         anchor=ANCHOR,
     )
@@ -64,14 +50,13 @@ def decide(request, pk: int):
 def payment_request(request, pk: int):
     writable_case(request, pk)
     form = PaymentRequestForm(request.POST)
-    if not form.is_valid():
-        return _invalid(request, pk, form)
-    return run(
+    return panel_action(
         request,
         pk,
         lambda: payment_services.payment_request_create_locked(
             by=request.user, case_pk=pk, **form.cleaned_data
         ),
+        form=form,
         success=_("Payment requested."),
         anchor=ANCHOR,
     )
@@ -88,14 +73,13 @@ def _payment(request, pk: int) -> PaymentRequest:
 def payment_paid(request, pk: int):
     payment = _payment(request, pk)
     form = PaymentPaidForm(request.POST)
-    if not form.is_valid():
-        return _invalid(request, payment.case_id, form)
-    return run(
+    return panel_action(
         request,
         payment.case_id,
         lambda: payment_services.payment_mark_paid(
             by=request.user, payment_pk=pk, reference=form.cleaned_data["reference"]
         ),
+        form=form,
         success=_("Payment recorded."),
         anchor=ANCHOR,
     )
@@ -106,14 +90,13 @@ def payment_paid(request, pk: int):
 def payment_cancel(request, pk: int):
     payment = _payment(request, pk)
     form = PaymentCancelForm(request.POST)
-    if not form.is_valid():
-        return _invalid(request, payment.case_id, form)
-    return run(
+    return panel_action(
         request,
         payment.case_id,
         lambda: payment_services.payment_cancel(
             by=request.user, payment_pk=pk, reason=form.cleaned_data["reason"]
         ),
+        form=form,
         success=_("Payment request cancelled."),
         anchor=ANCHOR,
     )
@@ -124,13 +107,13 @@ def payment_cancel(request, pk: int):
 def close(request, pk: int):
     writable_case(request, pk)
     form = NoteForm(request.POST)
-    form.is_valid()
-    return run(
+    return panel_action(
         request,
         pk,
         lambda: payment_services.case_close(
-            by=request.user, case_pk=pk, note=form.cleaned_data.get("note", "")
+            by=request.user, case_pk=pk, note=form.cleaned_data["note"]
         ),
+        form=form,
         success=_("Case closed."),
         anchor=ANCHOR,
     )
@@ -142,14 +125,13 @@ def message(request, pk: int):
     """CLM-10: a message to the customer written by staff."""
     writable_case(request, pk)
     form = MessageForm(request.POST)
-    if not form.is_valid():
-        return _invalid(request, pk, form)
-    return run(
+    return panel_action(
         request,
         pk,
         lambda: services.case_message_manual(
             by=request.user, case_pk=pk, body=form.cleaned_data["body"]
         ),
+        form=form,
         success=_("Message sent to the customer."),
         anchor=ANCHOR,
     )

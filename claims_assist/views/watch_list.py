@@ -4,12 +4,11 @@ keep it; auditors read it; other staff get 403 (outlet staff never see the list,
 intake shows a hit as a flag). An entry outside the user's branch is a 404.
 """
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.shortcuts import redirect, render
-from django.urls import path
+from django.shortcuts import render
+from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
@@ -21,8 +20,7 @@ from claims_assist.selectors_check import (
     watch_list_entry_get,
 )
 from claims_assist.services import fraud as fraud_service
-from claims_assist.views.check import posted
-from core.forms import add_errors
+from claims_assist.views.actions import form_action, form_status, posted
 from core.masking import mask_id_number
 
 PER_PAGE = 50
@@ -68,28 +66,33 @@ def watch_list_page(request):
 def watch_list_add(request):
     fraud_service.check_watch_list_role(request.user)
     form = _add_form(request, request.POST)
-    if form.is_valid():
-        data = form.cleaned_data
+
+    def add(data):
         case = None
         if data["case_number"]:
             case = case_list(user=request.user).filter(number=data["case_number"].strip()).first()
             if case is None:
-                form.add_error("case_number", _("No case with this number in your branch."))
-        if not form.errors:
-            try:
-                fraud_service.watch_list_add(
-                    by=request.user,
-                    county=data["county"],
-                    name=data["name"],
-                    id_number=data["id_number"],
-                    reason=data["reason"],
-                    case=case,
+                raise ValidationError(
+                    {"case_number": _("No case with this number in your branch.")}
                 )
-            except ValidationError as exc:
-                add_errors(form, exc)
-            else:
-                messages.success(request, _("Added to the watch list."))
-                return redirect("claims_assist:watch_list")
+        fraud_service.watch_list_add(
+            by=request.user,
+            county=data["county"],
+            name=data["name"],
+            id_number=data["id_number"],
+            reason=data["reason"],
+            case=case,
+        )
+
+    response = form_action(
+        request,
+        form,
+        add,
+        success=_("Added to the watch list."),
+        redirect_to=reverse("claims_assist:watch_list"),
+    )
+    if response is not None:
+        return response
     return _list_page(request, form=form, status=400)
 
 
@@ -100,23 +103,23 @@ def watch_list_remove(request, pk: int):
     entry = watch_list_entry_get(user=request.user, pk=pk)
     fraud_service.check_watch_list_manager(request.user, entry.county)
     form = WatchListRemoveForm(posted(request))
-    if request.method == "POST" and form.is_valid():
-        try:
-            fraud_service.watch_list_remove(
-                by=request.user, entry_pk=entry.pk, reason=form.cleaned_data["reason"]
-            )
-        except ValidationError as exc:
-            add_errors(form, exc)
-        else:
-            messages.success(request, _("Removed from the watch list."))
-            return redirect("claims_assist:watch_list")
+    response = form_action(
+        request,
+        form,
+        lambda data: fraud_service.watch_list_remove(
+            by=request.user, entry_pk=entry.pk, reason=data["reason"]
+        ),
+        success=_("Removed from the watch list."),
+        redirect_to=reverse("claims_assist:watch_list"),
+    )
+    if response is not None:
+        return response
     entry.masked_id_number = mask_id_number(entry.id_number)
-    status = 400 if form.is_bound and form.errors else 200
     return render(
         request,
         "claims_assist/watch_list/remove.html",
         {"form": form, "entry": entry},
-        status=status,
+        status=form_status(form),
     )
 
 

@@ -94,7 +94,7 @@ def test_clm_3_outside_period_alone(tree, clerk_a, claims_book):
     assert case.stage == ClaimCase.Stage.REFUSED
     letter = case.refusals.get()
     assert letter.kind == RefusalLetter.Kind.INITIAL_CHECK
-    assert "outside the policy period" in letter.reasons
+    assert "出险时间不在保险期间内" in letter.reasons  # the letter speaks zh-hans
     assert claims_book.rice_a.starts_on.isoformat() in letter.reasons
 
 
@@ -103,7 +103,7 @@ def test_clm_3_not_covered_alone_states_the_note(case, clerk_a):
     case.refresh_from_db()
     assert case.check_reasons == [ClaimCase.CheckReason.NOT_COVERED]
     reasons = case.refusals.get().reasons
-    assert "not a covered peril" in reasons and "属免责条款第2条" in reasons and "暴雨" in reasons
+    assert "不属于保险责任" in reasons and "属免责条款第2条" in reasons and "暴雨" in reasons
 
 
 def test_clm_3_time_limit_alone_uses_the_county_setting(tree, clerk_a, claims_book):
@@ -113,7 +113,7 @@ def test_clm_3_time_limit_alone_uses_the_county_setting(tree, clerk_a, claims_bo
     case_check_initial(by=clerk_a, case_pk=case.pk, covered=True)
     case.refresh_from_db()
     assert case.check_reasons == [ClaimCase.CheckReason.TIME_LIMIT]
-    assert "reported 5 days after the incident; the limit is 3 days" in case.refusals.get().reasons
+    assert "出险后5天才报案，时限为3天" in case.refusals.get().reasons
 
 
 def test_clm_3_time_limit_at_the_limit_passes(tree, clerk_a, claims_book):
