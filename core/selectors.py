@@ -48,11 +48,22 @@ def timer_list_for_owner(*, user) -> QuerySet:
     return _timers_for_display(in_scope(SlaTimer.objects.filter(owner=user), user))
 
 
-def timer_list_in_scope(*, user, state: str | None = None) -> QuerySet:
-    """The timers of the user's branch of the org tree, optionally in one state."""
+def timer_list_in_scope(
+    *,
+    user,
+    state: str | None = None,
+    rule: str | None = None,
+    unit: OrgUnit | None = None,
+) -> QuerySet:
+    """The timers of the user's branch of the org tree, optionally in one state, of one
+    rule (its code) or below one unit of the branch (the dashboards link here)."""
     queryset = in_scope(SlaTimer.objects.all(), user)
     if state:
         queryset = queryset.filter(state=state)
+    if rule:
+        queryset = queryset.filter(rule__code=rule)
+    if unit is not None:
+        queryset = queryset.filter(org_unit__path__startswith=unit.path)
     return _timers_for_display(queryset)
 
 

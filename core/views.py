@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 
 from core.models import Role, SlaTimer
@@ -19,6 +19,7 @@ from core.selectors import (
     RECENT_BREACH_DAYS,
     notification_get,
     notification_list_for,
+    org_unit_get,
     timer_counts_for_owner,
     timer_counts_in_scope,
     timer_get,
@@ -113,12 +114,25 @@ def branch_timers(request):
     state = request.GET.get("state", "")
     if state not in SlaTimer.State.values:
         state = ""
-    queryset = timer_list_in_scope(user=request.user, state=state or None)
-    context = {"states": SlaTimer.State.choices, "state": state, "show_owner": True}
+    rule = request.GET.get("rule", "").strip()[:40]
+    unit = None
+    if request.GET.get("unit", "").isdigit():
+        unit = org_unit_get(user=request.user, pk=int(request.GET["unit"]))
+    queryset = timer_list_in_scope(
+        user=request.user, state=state or None, rule=rule or None, unit=unit
+    )
+    context = {
+        "states": SlaTimer.State.choices,
+        "state": state,
+        "rule": rule,
+        "unit": unit,
+        "show_owner": True,
+    }
     return _timer_page(request, queryset, "core/branch_timers.html", context)
 
 
 @login_required
+@require_safe
 def timer_detail(request, pk: int):
     timer = timer_get(user=request.user, pk=pk)
     now = timezone.now()

@@ -22,6 +22,7 @@ from claims_assist.services import major as major_service
 from claims_assist.services import refusals as refusal_service
 from claims_assist.services.major import MANUAL_REASONS
 from claims_assist.views.check import refusal_response
+from core.access import check_can_write
 from core.api.permissions import IsActiveUser
 
 CHECK_REASONS_HELP = "Failed reasons (CLM-3): " + ", ".join(ClaimCase.CheckReason.values) + "."
@@ -116,6 +117,7 @@ class CaseCheckApi(APIView):
     @extend_schema(request=InputSerializer, responses=CaseCheckOutputSerializer)
     def post(self, request, pk: int):
         case = case_get(user=request.user, pk=pk)
+        check_can_write(request.user, case)
         data = validated(self.InputSerializer, request)
         case = check_service.case_check_initial(by=request.user, case_pk=case.pk, **data)
         return Response(_case_output(request, case))
@@ -136,6 +138,7 @@ class CaseMajorFlagApi(APIView):
     @extend_schema(request=InputSerializer, responses=CaseCheckOutputSerializer)
     def post(self, request, pk: int):
         case = case_get(user=request.user, pk=pk)
+        check_can_write(request.user, case)
         data = validated(self.InputSerializer, request)
         case = major_service.case_major_flag(by=request.user, case_pk=case.pk, **data)
         return Response(_case_output(request, case))
@@ -153,6 +156,7 @@ class CaseMajorReportedApi(APIView):
     @extend_schema(request=InputSerializer, responses=CaseCheckOutputSerializer)
     def post(self, request, pk: int):
         case = case_get(user=request.user, pk=pk)
+        check_can_write(request.user, case)
         data = validated(self.InputSerializer, request)
         case = major_service.case_major_reported(by=request.user, case_pk=case.pk, **data)
         return Response(_case_output(request, case))

@@ -24,7 +24,7 @@ from claims_assist.models import Assessment, SurveyAssignment
 from claims_assist.services import assessment as assessment_service
 from claims_assist.services import one_stop as one_stop_service
 from claims_assist.services import survey as survey_service
-from core.access import in_scope
+from core.access import check_can_write, in_scope
 from core.api.permissions import IsActiveUser
 from core.models import User
 from core.selectors import evidence_for
@@ -170,6 +170,7 @@ class AssignmentCreateApi(APIView):
     @extend_schema(request=InputSerializer, responses={201: SurveyAssignmentOutputSerializer})
     def post(self, request, pk: int):
         case = selectors_cases.case_get(user=request.user, pk=pk)
+        check_can_write(request.user, case)
         values = validated(self.InputSerializer, request)
         assignment = survey_service.assignment_create(
             by=request.user,
@@ -208,6 +209,7 @@ class AssignmentReportApi(APIView):
     )
     def post(self, request, pk: int):
         assignment = selectors_survey.assignment_get(user=request.user, pk=pk)
+        check_can_write(request.user, assignment)
         data = validated(self.InputSerializer, request)
         assignment = survey_service.assignment_report(
             by=request.user, assignment_pk=assignment.pk, **data
@@ -224,6 +226,7 @@ class AssignmentCancelApi(APIView):
     @extend_schema(request=InputSerializer, responses=SurveyAssignmentOutputSerializer)
     def post(self, request, pk: int):
         assignment = selectors_survey.assignment_get(user=request.user, pk=pk)
+        check_can_write(request.user, assignment)
         data = validated(self.InputSerializer, request)
         assignment = survey_service.assignment_cancel(
             by=request.user, assignment_pk=assignment.pk, reason=data["reason"]
@@ -268,6 +271,7 @@ class AssessmentCreateApi(APIView):
     @extend_schema(request=InputSerializer, responses={201: AssessmentOutputSerializer})
     def post(self, request, pk: int):
         case = selectors_cases.case_get(user=request.user, pk=pk)
+        check_can_write(request.user, case)
         values = validated(self.InputSerializer, request)
         assessment = assessment_service.assessment_record(
             by=request.user,
@@ -302,6 +306,7 @@ class AssessmentMaterialsApi(APIView):
     )
     def post(self, request, pk: int):
         assessment = selectors_survey.assessment_get(user=request.user, pk=pk)
+        check_can_write(request.user, assessment)
         data = validated(self.InputSerializer, request)
         assessment = assessment_service.assessment_materials_upload(
             by=request.user, assessment_pk=assessment.pk, photos=data["photos"]
@@ -320,6 +325,7 @@ class CaseReferApi(APIView):
     @extend_schema(request=InputSerializer, responses=ClaimReferralOutputSerializer)
     def post(self, request, pk: int):
         case = selectors_cases.case_get(user=request.user, pk=pk)
+        check_can_write(request.user, case)
         data = validated(self.InputSerializer, request)
         case = assessment_service.case_refer(
             by=request.user, case_pk=case.pk, reason=data["reason"]
@@ -341,6 +347,7 @@ class OneStopCalculateApi(APIView):
     @extend_schema(request=InputSerializer, responses=AssessmentOutputSerializer)
     def post(self, request, pk: int):
         assessment = selectors_survey.assessment_get(user=request.user, pk=pk)
+        check_can_write(request.user, assessment)
         data = validated(self.InputSerializer, request)
         assessment = one_stop_service.one_stop_calculate(
             by=request.user, assessment_pk=assessment.pk, **data
@@ -364,6 +371,7 @@ class OneStopSignApi(APIView):
     )
     def post(self, request, pk: int):
         assessment = selectors_survey.assessment_get(user=request.user, pk=pk)
+        check_can_write(request.user, assessment)
         data = validated(self.InputSerializer, request)
         assessment = one_stop_service.one_stop_sign(
             by=request.user, assessment_pk=assessment.pk, **data
@@ -386,6 +394,7 @@ class OneStopPaymentRequestApi(APIView):
     @extend_schema(request=InputSerializer, responses={201: PaymentRequestOutputSerializer})
     def post(self, request, pk: int):
         case = selectors_cases.case_get(user=request.user, pk=pk)
+        check_can_write(request.user, case)
         data = validated(self.InputSerializer, request)
         payment = one_stop_service.one_stop_request_payment(
             by=request.user, case_pk=case.pk, **data

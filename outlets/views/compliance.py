@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from core.access import check_can_write
 from outlets.selectors import outlet_get
@@ -34,6 +34,7 @@ def _month_param(value: str) -> dt.date:
 
 
 @login_required
+@require_safe
 def compliance_detail(request, pk: int):
     """OUT-16: this month's score (computed now if the beat has not yet), its breakdown,
     the history per month and the open findings."""

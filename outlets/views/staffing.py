@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.dates import WEEKDAYS as WEEKDAY_NAMES
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from core.access import check_can_write
 from core.forms import DateInput, add_errors
@@ -141,6 +141,7 @@ def _may_manage(user) -> bool:
 
 # --- Staffing (OUT-10) -------------------------------------------------------------------------
 @login_required
+@require_safe
 def staffing_detail(request, pk: int):
     """OUT-10: the annual premium, its band's minimum, the staff counted and the
     understaffing finding if one is open."""
@@ -178,6 +179,7 @@ def staffing_check_now(request, pk: int):
 
 # --- Hours, holidays and duty (OUT-11) --------------------------------------------------------
 @login_required
+@require_safe
 def hours_detail(request, pk: int):
     outlet = outlet_get(user=request.user, pk=pk)
     today = timezone.localdate()

@@ -26,6 +26,11 @@ from openpyxl.utils.exceptions import InvalidFileException
 XLSX = "xlsx"
 CSV = "csv"
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+# What the parts of a workbook may add up to once inflated. A real list of 20 MB inflates
+# to a few times that; a zip bomb (a few hundred kB of deflated repetition) claims far
+# more. Reading stops at each part's declared size (zipfile checks it), so the sum of
+# the declared sizes bounds what the import can ever parse.
+MAX_XLSX_EXPANDED_BYTES = 200 * 1024 * 1024
 _SNIFF_BYTES = 64 * 1024
 _CHUNK = 1024 * 1024
 _CONTROL = {chr(c) for c in range(32)} - {"\t", "\n", "\r"}
@@ -57,17 +62,36 @@ def sniff(fileobj) -> str:
             ),
             code="old_xls",
         )
+    if head.startswith(b"%PDF-"):
+        # A PDF's header and structure are plain ASCII and would pass for csv text.
+        raise UnreadableFile(
+            _(
+                "This is a PDF document, not a household list. Upload the Excel workbook "
+                "(.xlsx) or a CSV file."
+            ),
+            code="pdf",
+        )
     if head.startswith(b"PK\x03\x04"):
         try:
             with zipfile.ZipFile(fileobj) as archive:
-                names = set(archive.namelist())
-        except zipfile.BadZipFile:
-            names = set()
+                members = archive.infolist()
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError):
+            members = []
         finally:
             fileobj.seek(0)
-        if "xl/workbook.xml" not in names:
+        if "xl/workbook.xml" not in {member.filename for member in members}:
             raise UnreadableFile(
                 _("The file is damaged or is not an Excel workbook (.xlsx)."), code="not_xlsx"
+            )
+        if sum(member.file_size for member in members) > MAX_XLSX_EXPANDED_BYTES:
+            raise UnreadableFile(
+                _(
+                    "The workbook would expand to more than %(limit)s MB when opened; it is "
+                    "not a household list we can read. Save the list again in Excel and "
+                    "upload the new file."
+                )
+                % {"limit": MAX_XLSX_EXPANDED_BYTES // 2**20},
+                code="xlsx_too_large_expanded",
             )
         return XLSX
     if b"\x00" in head or _decode_head(head) is None:
