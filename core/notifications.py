@@ -93,7 +93,9 @@ DELIVERY_PENDING_KEY = "outbox:delivery-pending"
 
 
 def _deliver_soon() -> None:
-    transaction.on_commit(_enqueue_delivery)
+    # Robust: with the broker down the change has committed anyway and the beat's own
+    # delivery run sends the message later; the request or sweep must not fail.
+    transaction.on_commit(_enqueue_delivery, robust=True)
 
 
 def _enqueue_delivery() -> None:

@@ -4,6 +4,7 @@ With no DATABASE_URL / REDIS_URL the product falls back to an embedded default (
 file and kombu's filesystem broker) so that `make run` works on any machine.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -61,6 +62,9 @@ MIDDLEWARE = [
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last, as django-axes requires.
     "axes.middleware.AxesMiddleware",
+    # Idempotency-Key on API POSTs; authenticates through the view's own DRF
+    # authenticators in process_view, so its place after axes does not matter.
+    "core.api.idempotency.IdempotencyMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -87,6 +91,9 @@ TEMPLATES = [
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'sannong.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
+# A connection kept across requests is checked first, so one the server dropped is
+# replaced instead of failing the next request.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The embedded default serves web, worker and beat from one file.
     DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
@@ -198,6 +205,11 @@ REST_FRAMEWORK = {
     },
 }
 SPECTACULAR_SETTINGS = {
+    # Idempotency-Key on POSTs, If-Match/412 on PUT/PATCH (core.api.schema).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "core.api.schema.document_idempotency_and_preconditions",
+    ],
     "TITLE": "Sannong Desk API",
     "DESCRIPTION": (
         "三农服务台 REST API. Every list is scoped to the caller's branch of the org tree."
@@ -234,6 +246,11 @@ SPECTACULAR_SETTINGS = {
 # --- Celery --------------------------------------------------------------------------
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
+    # A task taken by a worker that died is delivered again after this long (Redis's
+    # default is an hour); late acks make the work itself safe to repeat.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=30 * 60)
+    }
 else:
     CELERY_BROKER_URL = "filesystem://"
     _broker_dir = VAR_DIR / "broker"
@@ -259,6 +276,8 @@ CELERY_WORKER_MAX_MEMORY_PER_CHILD = env.int(
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 # --- Sannong Desk ------------------------------------------------------------------
+# How long an API Idempotency-Key is remembered (core.api.idempotency).
+IDEMPOTENCY_KEY_TTL = timedelta(hours=env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=24))
 SLA_SWEEP_INTERVAL_SECONDS = env.float("SLA_SWEEP_INTERVAL_SECONDS", default=30)
 SLA_SWEEP_BATCH_SIZE = env.int("SLA_SWEEP_BATCH_SIZE", default=100)
 # SLA-1: a sweep older than this is itself an alarm.
@@ -291,6 +310,11 @@ CELERY_BEAT_SCHEDULE = {
     "outlets-compliance-recompute": {
         "task": "outlets.tasks.recompute_compliance_all",
         "schedule": crontab(hour=2, minute=30),
+    },
+    # Issue 8: the dashboards' issuance summary up to yesterday (today is read live).
+    "dashboards-issuance-summary": {
+        "task": "dashboards.tasks.refresh_issuance_summary",
+        "schedule": crontab(hour="*", minute=5),
     },
 }
 

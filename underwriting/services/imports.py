@@ -17,18 +17,26 @@ Life of an import (a HouseholdList row):
    label "{first}等N户" (UW-2) and status LISTED.
 
 Any unexpected failure leaves the list FAILED with a message and no rows.
+
+A worker that dies mid-run (SIGKILL, out of memory, lost host) leaves the list RUNNING
+with some staged rows. The run holds a PostgreSQL advisory lock that dies with its
+connection, so a RUNNING list whose lock is free was abandoned: the redelivered task
+(acks_late) deletes its staged rows and issues and runs it again from the start, and a
+new upload for the policy is not blocked by it (the abandoned list ends FAILED).
 """
 
+import contextlib
 import datetime as dt
 import itertools
 import logging
 from collections import Counter
+from collections.abc import Iterator
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -100,7 +108,7 @@ def check_list_upload(*, policy: Policy, upload) -> str:
     running = policy.lists.filter(
         state__in=IN_PROGRESS, uploaded_at__gt=timezone.now() - STALE_AFTER
     )
-    if running.exists():
+    if any(not _abandoned(item) for item in running):
         raise ValidationError(
             _(
                 "A household list of this policy is still being checked. Wait for it to "
@@ -120,6 +128,10 @@ def household_list_upload(*, clerk: User, policy: Policy, upload) -> HouseholdLi
     with transaction.atomic():
         policy = Policy.objects.select_for_update().get(pk=policy.pk)
         kind = check_list_upload(policy=policy, upload=upload)
+        for interrupted in policy.lists.filter(state=HouseholdList.State.RUNNING):
+            with _run_lock(interrupted.pk) as held:
+                if held and connection.vendor == "postgresql":
+                    _fail(interrupted, RuntimeError(_("the import was interrupted")))
         household_list = HouseholdList(
             policy=policy, uploaded_by=clerk, source_name=(upload.name or "")[:255]
         )
@@ -139,19 +151,87 @@ class _Outcome:
         self.checker: RowChecker | None = None
 
 
+# Advisory lock keys of import runs: this prefix and the list's id.
+_LOCK_PREFIX = 0x5557 << 48
+
+
+@contextlib.contextmanager
+def _run_lock(household_list_id: int) -> Iterator[bool]:
+    """Try to take the run lock of an import for this connection; yields whether it is
+    held. PostgreSQL drops it with the connection, so it outlives no dead worker. Other
+    databases (the embedded SQLite default, one worker) have none: always held."""
+    if connection.vendor != "postgresql":
+        yield True
+        return
+    key = _LOCK_PREFIX | household_list_id
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [key])
+        held = cursor.fetchone()[0]
+    try:
+        yield held
+    finally:
+        if held:
+            # The connection may be the thing that failed; its end releases the lock too.
+            with contextlib.suppress(DatabaseError), connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [key])
+
+
+def _abandoned(household_list: HouseholdList) -> bool:
+    """A RUNNING list whose run lock nobody holds: its worker died."""
+    if connection.vendor != "postgresql" or household_list.state != HouseholdList.State.RUNNING:
+        return False
+    with _run_lock(household_list.pk) as held:
+        return held
+
+
 def household_list_validate(*, household_list_id: int) -> HouseholdList:
     """Validate a queued import and accept or reject it (see the module docstring).
 
-    Claims the list (QUEUED → RUNNING) first, so a task delivered twice runs once.
+    Runs under the list's run lock and claims the list (QUEUED → RUNNING) first, so a
+    task delivered twice runs once; a run abandoned by a dead worker starts again.
     """
+    with _run_lock(household_list_id) as held:
+        if not held:
+            # Another worker is running this list right now.
+            return HouseholdList.objects.get(pk=household_list_id)
+        return _validate(household_list_id)
+
+
+def _restart_abandoned(household_list_id: int) -> bool:
+    """Under the run lock, a RUNNING list was abandoned by a worker that died: delete
+    what it staged and run it again, unless a newer list of the policy was uploaded
+    meanwhile (then it ends FAILED). Returns whether to run it."""
+    if connection.vendor != "postgresql":
+        return False
+    with transaction.atomic():
+        household_list = (
+            HouseholdList.objects.select_for_update()
+            .filter(pk=household_list_id, state=HouseholdList.State.RUNNING)
+            .first()
+        )
+        if household_list is None:
+            return False
+        logger.warning(
+            "household list %s: restarting a run abandoned by its worker", household_list.pk
+        )
+        if household_list.policy.lists.filter(pk__gt=household_list.pk).exists():
+            _fail(household_list, RuntimeError(_("the import was interrupted")))
+            return False
+        _delete_rows(household_list)
+        household_list.issues.all().delete()
+        HouseholdList.objects.filter(pk=household_list.pk).update(rows_done=0)
+    return True
+
+
+def _validate(household_list_id: int) -> HouseholdList:
     claimed = HouseholdList.objects.filter(
         pk=household_list_id, state=HouseholdList.State.QUEUED
     ).update(state=HouseholdList.State.RUNNING)
+    if not claimed and not _restart_abandoned(household_list_id):
+        return HouseholdList.objects.get(pk=household_list_id)
     household_list = HouseholdList.objects.select_related(
         "policy__product", "policy__org_unit", "uploaded_by"
     ).get(pk=household_list_id)
-    if not claimed:
-        return household_list
     # Messages are stored, so they are written in the site's language, not the worker's.
     with translation.override(settings.LANGUAGE_CODE):
         try:
