@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from core.models import Role
 from core.timers import sweep_is_stale
 from core.views import can_see_branch_timers
+from dashboards.selectors import can_see_dashboards
 
 
 def navigation(request):
@@ -27,8 +28,12 @@ def navigation(request):
         ]
     if can_see_branch_timers(user):
         items.append(("branch_timers", _("Timers of my branch")))
+    if can_see_dashboards(user):
+        items.append(("dashboards:index", _("Dashboards")))
     match = getattr(request, "resolver_match", None)
     current = match.view_name if match else None
+    if current and current.startswith("dashboards:"):
+        current = "dashboards:index"
     nav = [
         {"url": reverse(name), "label": label, "current": name == current} for name, label in items
     ]

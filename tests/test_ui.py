@@ -183,7 +183,14 @@ def test_navigation_differs_by_role(client, clerk_a, county_manager, auditor):
     assert nav_urls(client.get("/")) == ["/", "/timers/mine/", "/inbox/", *UNDERWRITING]
 
     client.force_login(county_manager)
-    assert nav_urls(client.get("/")) == ["/", "/timers/mine/", "/inbox/", *UNDERWRITING, "/timers/"]
+    assert nav_urls(client.get("/")) == [
+        "/",
+        "/timers/mine/",
+        "/inbox/",
+        *UNDERWRITING,
+        "/timers/",
+        "/dashboards/",
+    ]
 
     county_manager.is_staff = True
     county_manager.save()
@@ -193,11 +200,19 @@ def test_navigation_differs_by_role(client, clerk_a, county_manager, auditor):
         "/inbox/",
         *UNDERWRITING,
         "/timers/",
+        "/dashboards/",
         "/admin/",
     ]
 
     client.force_login(auditor)
-    assert nav_urls(client.get("/")) == ["/", "/timers/mine/", "/inbox/", *UNDERWRITING, "/timers/"]
+    assert nav_urls(client.get("/")) == [
+        "/",
+        "/timers/mine/",
+        "/inbox/",
+        *UNDERWRITING,
+        "/timers/",
+        "/dashboards/",
+    ]
 
 
 def test_navigation_marks_the_current_page(client, clerk_a):
@@ -424,6 +439,24 @@ def test_branch_timers_filter_by_state(client, tree, clerk_a, county_manager):
     assert [t.pk for t in response.context["page"]] == [paused.pk]
     response = client.get(reverse("branch_timers"), {"state": "bogus"})
     assert {t.pk for t in response.context["page"]} == {running.pk, paused.pk}
+
+
+def test_sla_6_branch_timers_filter_by_rule_and_unit(
+    client, tree, clerk_a, clerk_b, clerk_c, county_manager
+):
+    # Given timers of two rules at outlet A, one at outlet B and one in the other county.
+    a_wait = start(clerk_a, tree.outlet_a)
+    a_major = start(clerk_a, tree.outlet_a, rule_code="CLM-4")
+    start(clerk_b, tree.outlet_b)
+    client.force_login(county_manager)
+    # When the manager follows a dashboard link to one rule below outlet A.
+    response = client.get(reverse("branch_timers"), {"rule": "CLM-4", "unit": tree.outlet_a.pk})
+    # Then only that rule's timers there are listed.
+    assert [t.pk for t in response.context["page"]] == [a_major.pk]
+    response = client.get(reverse("branch_timers"), {"unit": tree.outlet_a.pk})
+    assert {t.pk for t in response.context["page"]} == {a_wait.pk, a_major.pk}
+    # A unit outside the manager's branch is not found.
+    assert client.get(reverse("branch_timers"), {"unit": tree.outlet_c.pk}).status_code == 404
 
 
 def test_auditor_reads_branch_timers(client, tree, clerk_a, auditor):

@@ -494,6 +494,14 @@ class Policy(PremiumSplit):
         ]
         indexes = [
             models.Index(fields=["product", "season", "status"], name="policy_product_season"),
+            # Dashboards (issue 8): issuance of a county's outlets in a period, and its
+            # group policies by application date.
+            models.Index(fields=["org_unit", "issued_at"], name="policy_outlet_issued"),
+            models.Index(
+                fields=["org_unit", "application_date"],
+                condition=Q(kind="group"),
+                name="policy_group_outlet_applied",
+            ),
         ]
 
     def __str__(self):

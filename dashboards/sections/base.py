@@ -5,6 +5,7 @@ these plain values; the page, the Excel export and the PDF render them the same 
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 
 from core.models import OrgUnit, User
 
@@ -31,6 +32,11 @@ class Period:
             dt.datetime.combine(self.end + dt.timedelta(days=1), dt.time.min)
         )
 
+    @property
+    def query(self) -> str:
+        """The GET parameters of the dashboard pages for this period."""
+        return f"from={self.start.isoformat()}&to={self.end.isoformat()}"
+
 
 @dataclass(frozen=True)
 class Scope:
@@ -39,6 +45,21 @@ class Scope:
     user: User
     unit: OrgUnit  # a county or an outlet within the user's branch
     period: Period
+
+    @cached_property
+    def unit_ids(self) -> list[int]:
+        """The ids of the unit and every unit below it, read once per page: filtering a
+        big table on `org_unit_id IN (…)` uses its (org_unit, …) indexes, where a join
+        on the path prefix would read the whole table at scale."""
+        return list(
+            OrgUnit.objects.filter(path__startswith=self.unit.path)
+            .order_by()
+            .values_list("pk", flat=True)
+        )
+
+    @property
+    def is_outlet(self) -> bool:
+        return self.unit.kind == OrgUnit.Kind.OUTLET
 
 
 Number = int | Decimal | float | None
