@@ -219,7 +219,7 @@ def test_manager_sees_branch_timers_and_the_stale_sweep_alarm(
         "投诉",
         "营销服务部",
         "本机构时限",
-        "Dashboards",  # msgid until the lead translates it
+        "看板",
     ]
     assert "时限巡检已停止运行" in page.locator("#sweep-alarm").inner_text()
 
