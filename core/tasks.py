@@ -31,3 +31,10 @@ def recompute_timers_for_rule(rule_id: int) -> int:
 @shared_task
 def recompute_timers_for_year(year: int) -> int:
     return timers.timers_recompute_for_year(year=year)
+
+
+@shared_task
+def purge_idempotency_keys() -> int:
+    from core.api.idempotency import idempotency_keys_purge
+
+    return idempotency_keys_purge()

@@ -19,6 +19,7 @@ from claims_assist.filters import CaseFilter
 from claims_assist.models import CaseType, ClaimCase
 from claims_assist.selectors_cases import case_get, case_list
 from claims_assist.services import intake as intake_service
+from core.api.concurrency import guarded_write, object_etag, with_etag
 from core.api.pagination import BoundedPagination
 from core.api.permissions import IsActiveUser
 from core.api.serializers import MaskedCharField
@@ -229,15 +230,19 @@ class CaseDetailApi(APIView):
 
     @extend_schema(responses=ClaimCaseOutputSerializer)
     def get(self, request, pk: int):
-        return Response(ClaimCaseOutputSerializer(case_get(user=request.user, pk=pk)).data)
+        case = case_get(user=request.user, pk=pk)
+        return with_etag(Response(ClaimCaseOutputSerializer(case).data), object_etag(case))
 
     @extend_schema(request=InputSerializer, responses=ClaimCaseOutputSerializer)
     def patch(self, request, pk: int):
+        """With If-Match, a case changed since it was read is refused with 412."""
         case = case_get(user=request.user, pk=pk)
         intake_service.check_case_writer(request.user)
         data = validated(self.InputSerializer, request, partial=True)
-        intake_service.case_report_update(by=request.user, case_pk=case.pk, **data)
-        return Response(ClaimCaseOutputSerializer(case_get(user=request.user, pk=pk)).data)
+        with guarded_write(request, case, current=lambda: object_etag(case)):
+            intake_service.case_report_update(by=request.user, case_pk=case.pk, **data)
+        case = case_get(user=request.user, pk=pk)
+        return with_etag(Response(ClaimCaseOutputSerializer(case).data), object_etag(case))
 
 
 class CaseLookupApi(APIView):

@@ -240,6 +240,7 @@ SPECTACULAR_SETTINGS = {
         "CampaignTopicEnum": "publicity.models.Campaign.Topic",
         "ConsultationTopicEnum": "outlets.models.Consultation.Topic",
         "QueueTicketPurposeEnum": "outlets.models.QueueTicket.Purpose",
+        "StaffMemberKindEnum": "outlets.models.StaffMember.Kind",
     },
 }
 
@@ -301,6 +302,11 @@ CELERY_BEAT_SCHEDULE = {
     "outbox-deliver": {
         "task": "core.tasks.deliver_outbox",
         "schedule": OUTBOX_DELIVERY_INTERVAL_SECONDS,
+    },
+    # API idempotency keys past their time to live (a key is also replaced when reused).
+    "idempotency-keys-purge": {
+        "task": "core.tasks.purge_idempotency_keys",
+        "schedule": crontab(hour=3, minute=15),
     },
     # OUT-10 understaffing findings and the OUT-16 monthly scores, at night.
     "outlets-staffing-check": {

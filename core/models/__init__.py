@@ -1,4 +1,4 @@
-from .api import ApiToken
+from .api import ApiToken, IdempotencyKey
 from .audit import PersonalDataAccess
 from .calendar import CalendarDay, CalendarYear, WorkingPeriod
 from .evidence import EvidencePhoto, EvidenceVideo
@@ -16,6 +16,7 @@ __all__ = [
     "Clock",
     "EvidencePhoto",
     "EvidenceVideo",
+    "IdempotencyKey",
     "Notification",
     "OrgUnit",
     "OutboxMessage",

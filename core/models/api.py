@@ -4,6 +4,7 @@ import hashlib
 import secrets
 
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -40,3 +41,32 @@ class ApiToken(models.Model):
     @classmethod
     def new_key(cls) -> str:
         return secrets.token_urlsafe(32)
+
+
+class IdempotencyKey(models.Model):
+    """One `Idempotency-Key` of one caller: the request it stands for (a fingerprint of
+    method, path and body) and, once it has run, the response to give back to retries.
+
+    A row without `completed_at` is a request still running; see core.api.idempotency.
+    """
+
+    user = models.ForeignKey("core.User", on_delete=models.CASCADE, related_name="idempotency_keys")
+    key = models.CharField(max_length=100)
+    method = models.CharField(max_length=10)
+    path = models.CharField(max_length=500)
+    fingerprint = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(db_index=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    content_type = models.CharField(max_length=200, blank=True)
+    location = models.CharField(max_length=500, blank=True)
+    body = models.BinaryField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_per_user")
+        ]
+
+    def __str__(self):
+        return f"{self.user_id}:{self.key}"

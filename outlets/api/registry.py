@@ -16,6 +16,7 @@ from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api.concurrency import etag, guarded_write, history_version, object_etag, with_etag
 from core.models import OrgUnit, User
 from outlets import selectors
 from outlets.models import FacilityItem, Lease, OutletProfile, StaffMember
@@ -225,7 +226,17 @@ class OutletDetailApi(APIView):
     @extend_schema(responses=RegistryOutletDetailSerializer)
     def get(self, request, pk: int):
         outlet = selectors.outlet_get(user=request.user, pk=pk)
-        return Response(_detail(outlet))
+        return with_etag(Response(_detail(outlet)), profile_etag(outlet))
+
+
+def profile_etag(outlet: OrgUnit) -> str:
+    """The version of an outlet's registry record (its profile), for If-Match."""
+    return etag(f"outlet.{outlet.pk}", history_version(OutletProfile.history.filter(outlet=outlet)))
+
+
+def facility_etag(outlet: OrgUnit, code: str) -> str:
+    versions = FacilityItem.history.filter(outlet=outlet, code=code)
+    return etag(f"facility.{outlet.pk}.{code}", history_version(versions))
 
 
 class OutletProfileSaveApi(APIView):
@@ -249,8 +260,12 @@ class OutletProfileSaveApi(APIView):
         values = dict(data.validated_data)
         reason = values.pop("reason", "")
         values["head_user"] = _user_of(outlet, values.get("head_user"), "head_user")
-        registry_service.profile_save(by=request.user, outlet=outlet, values=values, reason=reason)
-        return Response(_detail(outlet))
+        # The outlet's row is the lock: the profile may not exist yet.
+        with guarded_write(request, outlet, current=lambda: profile_etag(outlet)):
+            registry_service.profile_save(
+                by=request.user, outlet=outlet, values=values, reason=reason
+            )
+        return with_etag(Response(_detail(outlet)), profile_etag(outlet))
 
 
 class OutletOfficialNameApi(APIView):
@@ -319,8 +334,11 @@ class LeaseUpdateApi(APIView):
         lease = selectors.lease_get(user=request.user, pk=pk)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        lease = registry_service.lease_update(by=request.user, lease=lease, **data.validated_data)
-        return Response(RegistryLeaseSerializer(lease).data)
+        with guarded_write(request, lease, current=lambda: object_etag(lease)):
+            lease = registry_service.lease_update(
+                by=request.user, lease=lease, **data.validated_data
+            )
+        return with_etag(Response(RegistryLeaseSerializer(lease).data), object_etag(lease))
 
 
 # --- Facilities (OUT-6, OUT-7, OUT-8) ---------------------------------------------------------
@@ -353,10 +371,13 @@ class FacilitySetApi(APIView):
         outlet = selectors.outlet_get(user=request.user, pk=pk)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        item = registry_service.facility_item_set(
-            by=request.user, outlet=outlet, code=code, **data.validated_data
+        with guarded_write(request, outlet, current=lambda: facility_etag(outlet, code)):
+            item = registry_service.facility_item_set(
+                by=request.user, outlet=outlet, code=code, **data.validated_data
+            )
+        return with_etag(
+            Response(RegistryFacilitySerializer(item).data), facility_etag(outlet, code)
         )
-        return Response(RegistryFacilitySerializer(item).data)
 
 
 # --- Staff (OUT-9, OUT-10) -------------------------------------------------------------------
@@ -404,6 +425,29 @@ class StaffCreateApi(APIView):
         values["user"] = _user_of(outlet, values.get("user"), "user")
         member = registry_service.staff_member_add(by=request.user, outlet=outlet, **values)
         return Response(RegistryStaffSerializer(member).data, status=status.HTTP_201_CREATED)
+
+
+class StaffUpdateApi(APIView):
+    """OUT-10: correct a person's record (all fields, with a reason); a renewed
+    qualification restarts its expiry warning. `If-Match` guards against lost updates."""
+
+    class InputSerializer(StaffCreateApi.InputSerializer):
+        reason = serializers.CharField(max_length=200)
+
+    @extend_schema(request=InputSerializer, responses=RegistryStaffSerializer)
+    def put(self, request, pk: int):
+        member = selectors.staff_get(user=request.user, pk=pk)
+        registry_service.check_registry_writer(request.user, member.outlet)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        reason = values.pop("reason")
+        values["user"] = _user_of(member.outlet, values.get("user"), "user")
+        with guarded_write(request, member, current=lambda: object_etag(member)):
+            member = registry_service.staff_member_update(
+                by=request.user, member=member, values=values, reason=reason
+            )
+        return with_etag(Response(RegistryStaffSerializer(member).data), object_etag(member))
 
 
 class StaffLeaveApi(APIView):
@@ -454,5 +498,6 @@ urlpatterns = [
         StaffCreateApi.as_view(),
         name="api-outlet-staff-create",
     ),
+    path("outlet-staff/<int:pk>/", StaffUpdateApi.as_view(), name="api-outlet-staff-update"),
     path("outlet-staff/<int:pk>/leave/", StaffLeaveApi.as_view(), name="api-outlet-staff-leave"),
 ]

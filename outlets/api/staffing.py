@@ -16,8 +16,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.access import check_can_write
+from core.api.concurrency import etag, guarded_write, history_version, with_etag
 from core.api.serializers import OrgUnitRefSerializer, UserRefSerializer
-from outlets.models import StaffMember
+from outlets.models import BusinessHours, StaffMember
 from outlets.selectors import outlet_get
 from outlets.selectors_compliance import (
     county_scores,
@@ -241,7 +242,12 @@ class HoursApi(APIView):
     @extend_schema(responses=HoursOutputSerializer)
     def get(self, request, pk: int):
         outlet = outlet_get(user=request.user, pk=pk)
-        return Response(HoursOutputSerializer.of(outlet))
+        return with_etag(Response(HoursOutputSerializer.of(outlet)), hours_etag(outlet))
+
+
+def hours_etag(outlet) -> str:
+    """The version of an outlet's published week (deleted days leave history too)."""
+    return etag(f"hours.{outlet.pk}", history_version(BusinessHours.history.filter(outlet=outlet)))
 
 
 class HoursPublishApi(APIView):
@@ -261,8 +267,9 @@ class HoursPublishApi(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         periods = [(p["weekday"], p["opens"], p["closes"]) for p in data.validated_data["periods"]]
-        hours_service.business_hours_publish(outlet=outlet, periods=periods, by=request.user)
-        return Response(HoursOutputSerializer.of(outlet))
+        with guarded_write(request, outlet, current=lambda: hours_etag(outlet)):
+            hours_service.business_hours_publish(outlet=outlet, periods=periods, by=request.user)
+        return with_etag(Response(HoursOutputSerializer.of(outlet)), hours_etag(outlet))
 
 
 # --- Holidays and duty (OUT-11) ----------------------------------------------------------

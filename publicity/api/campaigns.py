@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.access import get_in_scope
+from core.api.concurrency import guarded_write, object_etag, with_etag
 from core.api.serializers import OrgUnitRefSerializer, UserRefSerializer
 from core.models import OrgUnit
 from core.selectors import evidence_for
@@ -137,7 +138,10 @@ class CampaignDetailApi(APIView):
     @extend_schema(responses=CampaignDetailOutputSerializer)
     def get(self, request, pk: int):
         campaign = selectors.campaign_get(user=request.user, pk=pk)
-        return Response(CampaignDetailOutputSerializer(campaign, context={"request": request}).data)
+        return with_etag(
+            Response(CampaignDetailOutputSerializer(campaign, context={"request": request}).data),
+            object_etag(campaign),
+        )
 
 
 class CampaignUpdateApi(APIView):
@@ -152,10 +156,11 @@ class CampaignUpdateApi(APIView):
         campaign = selectors.campaign_get(user=request.user, pk=pk)
         data = self.InputSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        campaign = services.campaign_update(
-            clerk=request.user, campaign=campaign, **data.validated_data
-        )
-        return Response(_detail(request, campaign))
+        with guarded_write(request, campaign, current=lambda: object_etag(campaign)):
+            campaign = services.campaign_update(
+                clerk=request.user, campaign=campaign, **data.validated_data
+            )
+        return with_etag(Response(_detail(request, campaign)), object_etag(campaign))
 
 
 class CampaignDeleteApi(APIView):

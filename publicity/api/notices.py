@@ -21,6 +21,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.access import get_in_scope
+from core.api.concurrency import guarded_write, object_etag, with_etag
 from core.api.serializers import OrgUnitRefSerializer, UserRefSerializer
 from core.models import EvidencePhoto, OrgUnit
 from publicity import selectors
@@ -319,7 +320,10 @@ class NoticeDetailApi(APIView):
     @extend_schema(responses=NoticeDetailOutputSerializer)
     def get(self, request, pk: int):
         notice = selectors.notice_get(user=request.user, pk=pk)
-        return Response(NoticeDetailOutputSerializer(notice, context={"request": request}).data)
+        return with_etag(
+            Response(NoticeDetailOutputSerializer(notice, context={"request": request}).data),
+            object_etag(notice),
+        )
 
 
 class NoticeUpdateApi(APIView):
@@ -339,8 +343,11 @@ class NoticeUpdateApi(APIView):
         notice = selectors.notice_get(user=request.user, pk=pk)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        notice = services.notice_update(clerk=request.user, notice=notice, **data.validated_data)
-        return Response(_detail(request, notice))
+        with guarded_write(request, notice, current=lambda: object_etag(notice)):
+            notice = services.notice_update(
+                clerk=request.user, notice=notice, **data.validated_data
+            )
+        return with_etag(Response(_detail(request, notice)), object_etag(notice))
 
 
 class NoticeLineListApi(ListAPIView):

@@ -25,6 +25,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core import selectors as core_selectors
+from core.access import check_can_write
+from core.api.concurrency import guarded_write, object_etag, with_etag
 from core.api.serializers import MaskedCharField, OrgUnitRefSerializer
 from core.models import Role
 from underwriting import selectors
@@ -120,7 +122,39 @@ class CustomerDetailApi(APIView):
     @extend_schema(responses=CustomerOutputSerializer)
     def get(self, request, pk: int):
         customer = selectors.customer_get(user=request.user, pk=pk)
-        return Response(CustomerOutputSerializer(customer).data)
+        return with_etag(Response(CustomerOutputSerializer(customer).data), object_etag(customer))
+
+
+class CustomerUpdateApi(APIView):
+    """Change a customer's contact or bank details (the fields given), with a reason
+    kept in the history; the ID number and kind never change. `If-Match` guards
+    against lost updates."""
+
+    class InputSerializer(serializers.Serializer):
+        name = serializers.CharField(max_length=100, required=False)
+        organisation_type = serializers.ChoiceField(
+            choices=Customer.OrganisationType.choices, required=False, allow_blank=True
+        )
+        phone = serializers.CharField(max_length=20, required=False, allow_blank=True)
+        village_group = serializers.CharField(max_length=100, required=False, allow_blank=True)
+        address = serializers.CharField(max_length=200, required=False, allow_blank=True)
+        bank_account = serializers.CharField(max_length=40, required=False, allow_blank=True)
+        bank_name = serializers.CharField(max_length=60, required=False, allow_blank=True)
+        reason = serializers.CharField(max_length=200)
+
+    @extend_schema(request=InputSerializer, responses=CustomerOutputSerializer)
+    def patch(self, request, pk: int):
+        customer = selectors.customer_get(user=request.user, pk=pk)
+        check_can_write(request.user, customer)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        reason = fields.pop("reason")
+        with guarded_write(request, customer, current=lambda: object_etag(customer)):
+            customer = customer_services.customer_update(
+                by=request.user, customer=customer, reason=reason, **fields
+            )
+        return with_etag(Response(CustomerOutputSerializer(customer).data), object_etag(customer))
 
 
 # Products -------------------------------------------------------------------------------
@@ -411,6 +445,7 @@ class PolicyCancelApi(APIView):
 urlpatterns = [
     path("customers/", CustomerListCreateApi.as_view(), name="api-customer-list"),
     path("customers/<int:pk>/", CustomerDetailApi.as_view(), name="api-customer-detail"),
+    path("customers/<int:pk>/update/", CustomerUpdateApi.as_view(), name="api-customer-update"),
     path("products/", ProductListApi.as_view(), name="api-product-list"),
     path("products/<int:pk>/", ProductDetailApi.as_view(), name="api-product-detail"),
     path("policies/", PolicyListCreateApi.as_view(), name="api-policy-list"),

@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.access import check_can_write
+from core.api.concurrency import guarded_write, object_etag, with_etag
 from core.api.serializers import MaskedCharField, OrgUnitRefSerializer, UserRefSerializer
 from core.selectors import evidence_for
 from underwriting.api.common import (
@@ -326,11 +327,12 @@ class HouseholdRowSignatureApi(APIView):
         check_can_write(request.user, row)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        row = group_service.household_signature_record(
-            clerk=request.user, row=row, **data.validated_data
-        )
+        with guarded_write(request, row, current=lambda: object_etag(row)):
+            row = group_service.household_signature_record(
+                clerk=request.user, row=row, **data.validated_data
+            )
         row = household_rows_inspected(rows=HouseholdRow.objects.filter(pk=row.pk)).get()
-        return Response(HouseholdRowOutputSerializer(row).data)
+        return with_etag(Response(HouseholdRowOutputSerializer(row).data), object_etag(row))
 
 
 class GroupPolicySignAllApi(APIView):
