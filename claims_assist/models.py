@@ -567,6 +567,21 @@ class ClaimCase(models.Model):
             models.Index(fields=["policy_number"], name="case_by_policy_number"),
             models.Index(fields=["insured_id_number"], name="case_by_insured_id"),
             models.Index(fields=["insured_name"], name="case_by_insured_name"),
+            # The dashboards' claims section (issue 8) reads a county's year of cases
+            # from this index alone (an index-only scan) instead of the wide table.
+            models.Index(
+                fields=["org_unit", "reported_at"],
+                include=[
+                    "stage",
+                    "major",
+                    "special",
+                    "file_complete_at",
+                    "transferred_at",
+                    "decided_at",
+                    "paid_at",
+                ],
+                name="case_dashboard",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -222,6 +222,8 @@ class Complaint(models.Model):
         indexes = [
             models.Index(fields=["county", "received_at"], name="complaint_by_county_time"),
             models.Index(fields=["claim_reference"], name="complaint_by_claim"),
+            # The dashboards (issue 8) read a unit's complaints of a period.
+            models.Index(fields=["org_unit", "received_at"], name="complaint_by_unit_time"),
         ]
 
     def __str__(self):

@@ -2,7 +2,10 @@
 staff member who received a complaint keeps seeing it until it is closed, wherever it
 was handed over to, and the people it names as responsible see it too."""
 
+import datetime as dt
+
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from complaints.models import Complaint, ComplaintSettings
 from core.access import NotInScope, scope_q
@@ -21,10 +24,48 @@ def _visible(user: User) -> Q:
     )
 
 
-def complaint_list(*, user: User) -> QuerySet[Complaint]:
-    return Complaint.objects.filter(_visible(user)).select_related(
+def _start_of(day: dt.date) -> dt.datetime:
+    """The first instant of a Beijing date (the server's time zone)."""
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+def complaint_list(
+    *,
+    user: User,
+    status: str = "",
+    topic: str = "",
+    channel: str = "",
+    query: str = "",
+    unit: OrgUnit | None = None,
+    received_from: dt.date | None = None,
+    received_to: dt.date | None = None,
+    awaiting_response: bool = False,
+) -> QuerySet[Complaint]:
+    """The complaints the user may see. `unit` keeps those handled in a unit of the
+    user's branch and below it (the dashboards' cohort), `received_from`/`received_to`
+    those received on those Beijing dates (inclusive), `awaiting_response` those
+    without a first response yet."""
+    complaints = Complaint.objects.filter(_visible(user)).select_related(
         "org_unit", "county", "first_responder", "received_by"
     )
+    for field, value in (("status", status), ("topic", topic), ("channel", channel)):
+        if value:
+            complaints = complaints.filter(**{field: value})
+    if query := query.strip():
+        complaints = complaints.filter(
+            Q(number__icontains=query) | Q(complainant_name__icontains=query)
+        )
+    if unit is not None:
+        complaints = complaints.filter(org_unit__path__startswith=unit.path)
+    if received_from is not None:
+        complaints = complaints.filter(received_at__gte=_start_of(received_from))
+    if received_to is not None:
+        complaints = complaints.filter(
+            received_at__lt=_start_of(received_to + dt.timedelta(days=1))
+        )
+    if awaiting_response:
+        complaints = complaints.filter(first_response_at__isnull=True)
+    return complaints
 
 
 def complaint_get(*, user: User, pk, for_update: bool = False) -> Complaint:

@@ -10,3 +10,17 @@ def refresh_issuance_summary() -> int:
     """Issuance by outlet, product and day up to yesterday (beat, at night and hourly);
     returns the summary rows written."""
     return summaries.issuance_refresh()
+
+
+@shared_task
+def refresh_timer_summary() -> int:
+    """Timers ended by unit, rule and day up to yesterday (beat, hourly); returns the
+    summary rows written."""
+    return summaries.timers_refresh()
+
+
+@shared_task
+def refresh_queue_summary() -> int:
+    """The counter queue by outlet and day (and complete month) up to yesterday (beat,
+    hourly); returns the summary rows written."""
+    return summaries.queue_refresh()

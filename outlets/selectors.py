@@ -226,16 +226,20 @@ def finding_list(
     *,
     user: User,
     outlet: OrgUnit | None = None,
+    unit: OrgUnit | None = None,
     state: str = "",
     source: str = "",
     overdue: bool = False,
 ) -> QuerySet[Finding]:
-    """Findings in scope; `overdue` keeps the open ones past their due date."""
+    """Findings in scope; `unit` keeps those of the outlets below a unit of the user's
+    branch, `overdue` the open ones past their due date."""
     findings = in_scope(
         Finding.objects.select_related("outlet", "owner", "timer", "closed_by_inspection"), user
     )
     if outlet is not None:
         findings = findings.filter(outlet=outlet)
+    if unit is not None:
+        findings = findings.filter(outlet__path__startswith=unit.path)
     if state:
         findings = findings.filter(state=state)
     if source:

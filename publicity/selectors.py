@@ -1,11 +1,14 @@
 """Reads of publicity records, always through the user's scope (OUT-1), except the one
 public read of a notice by its unguessable token (PUB-2 online notice)."""
 
+import datetime as dt
+
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from core.access import NotInScope, get_in_scope, in_scope
-from core.models import EvidencePhoto, EvidenceVideo, User
+from core.models import EvidencePhoto, EvidenceVideo, OrgUnit, User
 from publicity.models import (
     Campaign,
     Notice,
@@ -16,13 +19,35 @@ from publicity.models import (
 )
 
 
-def notice_list(*, user: User, kind: str | None = None, state: str | None = None):
-    """The user's notices, newest first."""
+def _start_of(day: dt.date) -> dt.datetime:
+    """The first instant of a Beijing date (the server's time zone)."""
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+def notice_list(
+    *,
+    user: User,
+    kind: str | None = None,
+    state: str | None = None,
+    unit: OrgUnit | None = None,
+    ended_not_closed: bool = False,
+    query: str = "",
+    now: dt.datetime | None = None,
+):
+    """The user's notices. `unit` narrows to a unit of the user's branch and everything
+    below it; `ended_not_closed` keeps the posted notices whose PUB-4 period has ended
+    (as the dashboard counts them: still posted at `now`, default now)."""
     notices = in_scope(Notice.objects.all(), user).select_related("org_unit", "responsible")
     if kind:
         notices = notices.filter(kind=kind)
     if state:
         notices = notices.filter(state=state)
+    if unit is not None:
+        notices = notices.filter(org_unit__path__startswith=unit.path)
+    if ended_not_closed:
+        notices = notices.filter(state=Notice.State.POSTED, ends_at__lte=now or timezone.now())
+    if query := query.strip():
+        notices = notices.filter(Q(title__icontains=query) | Q(village__icontains=query))
     return notices
 
 
@@ -94,12 +119,36 @@ def posting_videos(*, notice: Notice) -> QuerySet[EvidenceVideo]:
     )
 
 
-def objection_list(*, user: User, notice: Notice | None = None, state: str | None = None):
+def objection_list(
+    *,
+    user: User,
+    notice: Notice | None = None,
+    state: str | None = None,
+    unit: OrgUnit | None = None,
+    late: bool | None = None,
+    raised_from: dt.date | None = None,
+    raised_to: dt.date | None = None,
+    query: str = "",
+):
+    """The user's objections; `unit` narrows to those against the notices of a unit of
+    the user's branch and below, `raised_from`/`raised_to` to Beijing dates (inclusive)."""
     objections = in_scope(Objection.objects.all(), user).select_related("notice", "line")
     if notice is not None:
         objections = objections.filter(notice=notice)
     if state:
         objections = objections.filter(state=state)
+    if unit is not None:
+        objections = objections.filter(notice__org_unit__path__startswith=unit.path)
+    if late is not None:
+        objections = objections.filter(late=late)
+    if raised_from is not None:
+        objections = objections.filter(raised_at__gte=_start_of(raised_from))
+    if raised_to is not None:
+        objections = objections.filter(raised_at__lt=_start_of(raised_to + dt.timedelta(days=1)))
+    if query := query.strip():
+        objections = objections.filter(
+            Q(notice__title__icontains=query) | Q(raiser_name__icontains=query)
+        )
     return objections
 
 

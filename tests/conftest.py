@@ -8,6 +8,14 @@ from core.models import OrgUnit, Role, User
 from tests.factories import OrgUnitFactory, UserFactory
 
 
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    """Each test starts with no public-page requests counted (config/settings/test.py)."""
+    from django.core.cache import caches
+
+    caches["ratelimit"].clear()
+
+
 @dataclass
 class Tree:
     province: OrgUnit

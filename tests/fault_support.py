@@ -118,6 +118,9 @@ class RedisServer:
     stop = kill
 
 
+WORKER_APPLICATION_NAME = "sannong-fault-worker"
+
+
 def worker_env(redis_url: str, **extra: str) -> dict[str, str]:
     """The environment of a worker on this test's database and the fault Redis."""
     db = connection.settings_dict
@@ -130,6 +133,8 @@ def worker_env(redis_url: str, **extra: str) -> dict[str, str]:
             f"{db['PORT'] or 5432}/{db['NAME']}"
         ),
         "REDIS_URL": redis_url,
+        # libpq names the worker's connections, so a test drops only those.
+        "PGAPPNAME": WORKER_APPLICATION_NAME,
         "LOG_LEVEL": "INFO",
         **extra,
     }

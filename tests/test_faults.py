@@ -22,7 +22,15 @@ from django.utils import timezone
 
 from core.models import Clock, OutboxMessage, SlaTimer, TimerEvent, TimerRule
 from tests import fault_support
-from tests.fault_support import REDIS_PORT, SLOW_RULE, RedisServer, Worker, send_task, wait_for
+from tests.fault_support import (
+    REDIS_PORT,
+    SLOW_RULE,
+    WORKER_APPLICATION_NAME,
+    RedisServer,
+    Worker,
+    send_task,
+    wait_for,
+)
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -152,8 +160,8 @@ def test_sla_2_database_connections_dropped_mid_sweep_every_due_timer_breaches_o
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                "WHERE datname = %s AND pid <> pg_backend_pid()",
-                [connection.settings_dict["NAME"]],
+                "WHERE datname = %s AND application_name = %s AND pid <> pg_backend_pid()",
+                [connection.settings_dict["NAME"], WORKER_APPLICATION_NAME],
             )
             terminated += sum(1 for (done,) in cursor.fetchall() if done)
     assert terminated > 0, "no worker connection was dropped"

@@ -5,9 +5,12 @@ see, `*_get` returns one record or raises NotInScope (a 404 that reveals nothing
 """
 
 import contextlib
+import datetime as dt
 from decimal import Decimal
 
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.access import NotInScope, get_in_scope, in_scope
@@ -77,7 +80,45 @@ def underwriting_rules_for(*, org_unit: OrgUnit) -> UnderwritingRules:
 
 
 # Policies ------------------------------------------------------------------------------
-def policy_list(*, user: User, kind: str | None = None, status: str | None = None):
+def _start_of(day: dt.date) -> dt.datetime:
+    """The first instant of a Beijing date (the server's time zone)."""
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+def _listed_filters(
+    policies: QuerySet[Policy],
+    *,
+    unit: OrgUnit | None,
+    product: Product | None,
+    issued_from: dt.date | None,
+    issued_to: dt.date | None,
+) -> QuerySet[Policy]:
+    """The filters both policy lists share (the dashboards link to them): the unit's
+    subtree, one product, issued between two Beijing dates (inclusive; a policy with an
+    issue date is issued or, since, surrendered)."""
+    if unit is not None:
+        policies = policies.filter(org_unit__path__startswith=unit.path)
+    if product is not None:
+        policies = policies.filter(product=product)
+    if issued_from is not None:
+        policies = policies.filter(issued_at__gte=_start_of(issued_from))
+    if issued_to is not None:
+        policies = policies.filter(issued_at__lt=_start_of(issued_to + dt.timedelta(days=1)))
+    return policies
+
+
+def policy_list(
+    *,
+    user: User,
+    kind: str | None = None,
+    status: str | None = None,
+    unit: OrgUnit | None = None,
+    product: Product | None = None,
+    issued_from: dt.date | None = None,
+    issued_to: dt.date | None = None,
+):
+    """The user's policies; `unit` narrows to a unit of the user's branch and
+    everything below it (the caller reached it in scope)."""
     policies = in_scope(
         Policy.objects.select_related("product", "insured", "organiser", "org_unit"), user
     )
@@ -85,7 +126,9 @@ def policy_list(*, user: User, kind: str | None = None, status: str | None = Non
         policies = policies.filter(kind=kind)
     if status:
         policies = policies.filter(status=status)
-    return policies
+    return _listed_filters(
+        policies, unit=unit, product=product, issued_from=issued_from, issued_to=issued_to
+    )
 
 
 def policy_get(*, user: User, pk, for_update: bool = False) -> Policy:
@@ -118,10 +161,28 @@ def pending_remote_policies(*, user: User) -> QuerySet[Policy]:
 
 
 # Group policies ------------------------------------------------------------------------
+# The state of a group policy's latest underwriting notice (PUB-1), "none" without one.
+NOTICE_NONE = "none"
+
+
 def group_policy_list(
-    *, user: User, status: str = "", season: str = "", query: str = ""
+    *,
+    user: User,
+    status: str = "",
+    season: str = "",
+    query: str = "",
+    unit: OrgUnit | None = None,
+    product: Product | None = None,
+    issued_from: dt.date | None = None,
+    issued_to: dt.date | None = None,
+    applied_from: dt.date | None = None,
+    applied_to: dt.date | None = None,
+    notice: str = "",
+    hide_cancelled: bool = False,
 ) -> QuerySet[Policy]:
-    """The user's group policies with their current household count, newest first."""
+    """The user's group policies with their current household count, newest first.
+    `notice` keeps those whose latest underwriting notice is in that state (NOTICE_NONE:
+    without any), as the dashboard's notice section counts them."""
     households = HouseholdList.objects.filter(
         policy=OuterRef("pk"), state=HouseholdList.State.ACCEPTED
     ).values("household_count")[:1]
@@ -133,6 +194,8 @@ def group_policy_list(
     ).annotate(households=Subquery(households))
     if status:
         policies = policies.filter(status=status)
+    if hide_cancelled:
+        policies = policies.exclude(status=Policy.Status.CANCELLED)
     if season.strip():
         policies = policies.filter(season__icontains=season.strip())
     if query.strip():
@@ -142,7 +205,33 @@ def group_policy_list(
             | Q(number__icontains=query)
             | Q(applicant_label__icontains=query)
         )
-    return policies
+    if applied_from is not None:
+        policies = policies.filter(application_date__gte=applied_from)
+    if applied_to is not None:
+        policies = policies.filter(application_date__lte=applied_to)
+    if notice:
+        policies = _with_notice_state(policies, notice)
+    return _listed_filters(
+        policies, unit=unit, product=product, issued_from=issued_from, issued_to=issued_to
+    )
+
+
+def _with_notice_state(policies: QuerySet[Policy], state: str) -> QuerySet[Policy]:
+    from publicity.models import Notice  # publicity builds on underwriting, not back
+
+    latest = (
+        Notice.objects.filter(
+            kind=Notice.Kind.UNDERWRITING,
+            source_type=ContentType.objects.get_for_model(Policy),
+            source_id=OuterRef("pk"),
+        )
+        .order_by("-created_at", "-pk")
+        .values("state")[:1]
+    )
+    policies = policies.annotate(latest_notice_state=Subquery(latest))
+    if state == NOTICE_NONE:
+        return policies.filter(latest_notice_state__isnull=True)
+    return policies.filter(latest_notice_state=state)
 
 
 def group_policy_get(*, user: User, pk) -> Policy:

@@ -14,7 +14,6 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path
@@ -27,8 +26,9 @@ from complaints import selectors
 from complaints.models import Channel, Complaint, Severity, Topic
 from complaints.services import intake as intake_services
 from core.access import check_can_write
-from core.forms import add_errors
+from core.forms import DateInput, add_errors
 from core.models import OrgUnit, SlaTimer
+from core.selectors import org_unit_get
 from core.views import time_left
 
 logger = logging.getLogger(__name__)
@@ -39,7 +39,10 @@ ONLINE_NUMBER_KEY = "complaints:online_number"
 
 # Forms ----------------------------------------------------------------------------------
 class ComplaintFilterForm(forms.Form):
-    q = forms.CharField(label=gettext_lazy("Number or complainant"), required=False)
+    """GET filters; an invalid value is reported on the page and left out, the valid
+    ones still apply."""
+
+    q = forms.CharField(label=gettext_lazy("Number or complainant"), max_length=100, required=False)
     status = forms.ChoiceField(
         label=gettext_lazy("Status"),
         choices=[("", gettext_lazy("All statuses")), *Complaint.Status.choices],
@@ -55,6 +58,41 @@ class ComplaintFilterForm(forms.Form):
         choices=[("", gettext_lazy("All channels")), *Channel.choices],
         required=False,
     )
+    received_from = forms.DateField(
+        label=gettext_lazy("Received from"), widget=DateInput(), required=False
+    )
+    received_to = forms.DateField(
+        label=gettext_lazy("Received to"), widget=DateInput(), required=False
+    )
+    awaiting_response = forms.BooleanField(
+        label=gettext_lazy("Awaiting first response"), required=False
+    )
+    # Primary keys are bigints: anything larger is not a key (and would overflow the query).
+    unit = forms.IntegerField(
+        label=gettext_lazy("Unit"), min_value=1, max_value=2**63 - 1, required=False
+    )
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("received_from"), data.get("received_to")
+        if start and end and start > end:
+            self.add_error("received_to", gettext_lazy("The end date is before the start date."))
+        return data
+
+    def filters(self, *, user) -> dict:
+        """The selector's keyword arguments from the valid fields; a unit outside the
+        user's branch is NotInScope (a 404)."""
+        self.is_valid()
+        data = self.cleaned_data
+        self.unit_obj = org_unit_get(user=user, pk=data["unit"]) if data.get("unit") else None
+        return {
+            **{name: data.get(name) or "" for name in ("status", "topic", "channel")},
+            "query": data.get("q") or "",
+            "unit": self.unit_obj,
+            "received_from": data.get("received_from"),
+            "received_to": data.get("received_to"),
+            "awaiting_response": bool(data.get("awaiting_response")),
+        }
 
 
 class ComplaintForm(forms.Form):
@@ -187,17 +225,8 @@ def _next_deadlines(complaints: list[Complaint]) -> None:
 @login_required
 @require_GET
 def complaint_list(request):
-    filters = ComplaintFilterForm(request.GET or None)
-    complaints = selectors.complaint_list(user=request.user)
-    if filters.is_valid():
-        data = filters.cleaned_data
-        for field in ("status", "topic", "channel"):
-            if data[field]:
-                complaints = complaints.filter(**{field: data[field]})
-        if query := data["q"].strip():
-            complaints = complaints.filter(
-                Q(number__icontains=query) | Q(complainant_name__icontains=query)
-            )
+    filters = ComplaintFilterForm(request.GET)
+    complaints = selectors.complaint_list(user=request.user, **filters.filters(user=request.user))
     page = Paginator(complaints, PER_PAGE).get_page(request.GET.get("page"))
     _next_deadlines(page.object_list)
     return render(

@@ -322,6 +322,15 @@ CELERY_BEAT_SCHEDULE = {
         "task": "dashboards.tasks.refresh_issuance_summary",
         "schedule": crontab(hour="*", minute=5),
     },
+    # The ended timers and the counter queue by day, the same way.
+    "dashboards-timer-summary": {
+        "task": "dashboards.tasks.refresh_timer_summary",
+        "schedule": crontab(hour="*", minute=10),
+    },
+    "dashboards-queue-summary": {
+        "task": "dashboards.tasks.refresh_queue_summary",
+        "schedule": crontab(hour="*", minute=15),
+    },
 }
 
 LOGGING = {

@@ -23,3 +23,11 @@ CELERY_TASK_ALWAYS_EAGER = False
 CACHES["default"]["KEY_PREFIX"] = "test-" + os.environ.setdefault(  # noqa: F405
     "SANNONG_TEST_RUN", os.urandom(4).hex()
 )
+# The public pages' rate-limit counters (django-ratelimit) live in a local cache that
+# tests/conftest.py empties before each test: tests (and the browser's 127.0.0.1) then
+# never spend each other's quota, while the limit itself is still enforced and tested.
+CACHES["ratelimit"] = {  # noqa: F405
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "ratelimit",
+}
+RATELIMIT_USE_CACHE = "ratelimit"

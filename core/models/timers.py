@@ -170,6 +170,13 @@ class SlaTimer(models.Model):
             ),
             models.Index(fields=["subject_type", "subject_id"], name="sla_timer_subject"),
             models.Index(fields=["owner", "state"], name="sla_timer_owner_state"),
+            # The dashboards (issue 8) count a unit's open timers and those ended in a
+            # period from this index alone (an index-only scan, no table pages).
+            models.Index(
+                fields=["org_unit", "state", "ended_at"],
+                include=["rule", "due_at", "provisional"],
+                name="sla_timer_unit_state_ended",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

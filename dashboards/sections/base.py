@@ -57,6 +57,17 @@ class Scope:
             .values_list("pk", flat=True)
         )
 
+    @cached_property
+    def _shared(self) -> dict:
+        return {}
+
+    def shared(self, key: str, compute):
+        """`compute()` once per scope: sections that need the same aggregate (the
+        outlets table and the section that details it) read it once per page."""
+        if key not in self._shared:
+            self._shared[key] = compute()
+        return self._shared[key]
+
     @property
     def is_outlet(self) -> bool:
         return self.unit.kind == OrgUnit.Kind.OUTLET

@@ -8,18 +8,19 @@
   The targets are working days (the county's rule durations): a p90 within the target in
   calendar days is surely within it; above it, the breached timers (counted exactly by
   the sweep on the working-days clock) are the authority, shown beside.
-Queries: stages (1), cycle times (1), breached timers by rule (1), target rules (1),
-per outlet (1 on a county page).
+Queries: cases by outlet and stage (1, shared with the outlets table), cycle times (1),
+target rules (1), outlet names (1 on a county page); breached timers from the timers the
+SLA section reads (dashboards.summaries.ended_timers).
 """
 
-from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from claims_assist.models import ClaimCase
 from core.models import OrgUnit, SlaTimer, TimerRule
 from dashboards import links
 from dashboards.aggregates import EMPTY, interval_stats
+from dashboards.sections import shared
 from dashboards.sections.base import Chart, Column, Figure, Scope, Section, Series, Table
 
 # (name, start field, end field, rule codes giving its target in working days)
@@ -66,23 +67,15 @@ def _targets(scope: Scope) -> dict[str, int]:
 
 
 def _breaches(scope: Scope) -> dict[str, int]:
-    q = Q()
-    for prefix in BREACH_PREFIXES:
-        q |= Q(rule__code__startswith=prefix)
-    rows = (
-        SlaTimer.objects.filter(
-            q,
-            subject_type=ContentType.objects.get_for_model(ClaimCase),
-            org_unit_id__in=scope.unit_ids,
-            state=SlaTimer.State.BREACHED,
-            ended_at__gte=scope.period.since,
-            ended_at__lt=scope.period.until,
-        )
-        .order_by()
-        .values("rule__code")
-        .annotate(n=Count("pk"))
-    )
-    return {row["rule__code"]: row["n"] for row in rows}
+    """Breached CLM/REG-1 timers of claim cases that ended in the period, by rule code."""
+    codes = shared.rule_codes(scope)
+    case_type = shared.claim_type_id()
+    breaches: dict[str, int] = {}
+    for (_unit, rule_id, subject_type), (_met, breached) in shared.ended_timers(scope).items():
+        code = codes[rule_id]
+        if breached and subject_type == case_type and code.startswith(BREACH_PREFIXES):
+            breaches[code] = breaches.get(code, 0) + breached
+    return breaches
 
 
 def _status(p90_days: float | None, target: int | None) -> str:
@@ -92,17 +85,20 @@ def _status(p90_days: float | None, target: int | None) -> str:
 
 
 def _outlet_table(scope: Scope) -> Table:
-    rows = (
-        cohort(scope)
-        .values("org_unit_id", "org_unit__code", "org_unit__name")
-        .annotate(
-            reported=Count("pk"),
-            open=Count("pk", filter=~Q(stage__in=ClaimCase.FINAL_STAGES)),
-            major=Count("pk", filter=Q(major=True)),
-            paid=Count("pk", filter=Q(paid_at__isnull=False)),
+    per_outlet: dict[int, dict] = {}
+    for row in shared.claim_counts(scope):
+        counts = per_outlet.setdefault(
+            row["org_unit_id"], {"reported": 0, "open": 0, "major": 0, "paid": 0}
         )
-        .order_by("org_unit__code")
-    )
+        counts["reported"] += row["n"]
+        counts["open"] += 0 if row["stage"] in ClaimCase.FINAL_STAGES else row["n"]
+        counts["major"] += row["major"]
+        counts["paid"] += row["paid"]
+    units = OrgUnit.objects.filter(pk__in=per_outlet).order_by("code")
+    rows = [
+        {"org_unit_id": pk, "org_unit__code": code, "org_unit__name": name, **per_outlet[pk]}
+        for pk, code, name in units.values_list("pk", "code", "name")
+    ]
     table_rows = []
     for row in rows:
         outlet = {"outlet": row["org_unit_id"]}
@@ -132,16 +128,11 @@ def _outlet_table(scope: Scope) -> Table:
 
 
 def build(*, scope: Scope) -> Section:
-    by_stage = {
-        row["stage"]: row
-        for row in cohort(scope)
-        .values("stage")
-        .annotate(
-            n=Count("pk"),
-            major=Count("pk", filter=Q(major=True)),
-            special=Count("pk", filter=Q(special=True)),
-        )
-    }
+    by_stage: dict[str, dict] = {}
+    for row in shared.claim_counts(scope):
+        counts = by_stage.setdefault(row["stage"], {"n": 0, "major": 0, "special": 0})
+        for key in counts:
+            counts[key] += row[key]
     total = sum(row["n"] for row in by_stage.values())
     major = sum(row["major"] for row in by_stage.values())
     special = sum(row["special"] for row in by_stage.values())

@@ -19,7 +19,8 @@ from django.utils.translation import gettext as _
 from complaints.models import Channel, Complaint, Escalation, Severity, Topic
 from core.models import Clock, OrgUnit, SlaTimer, TimerRule
 from dashboards import links
-from dashboards.aggregates import EMPTY, interval_stats
+from dashboards.aggregates import EMPTY, interval_stats_sets
+from dashboards.sections import shared
 from dashboards.sections.base import Chart, Column, Figure, Scope, Section, Series, Table
 
 INTERVALS = {
@@ -31,7 +32,6 @@ RULE_OF = {
     "resolution": "CMP-6-resolution-{severity}",
 }
 SATISFACTION_TARGET = 80.0
-S = Complaint.Satisfaction
 
 
 def cohort(scope: Scope):
@@ -91,26 +91,18 @@ def _rate(satisfied: int, evaluated: int) -> float | None:
     return round(100 * satisfied / evaluated, 1) if evaluated else None
 
 
-def _outlet_table(scope: Scope, report_url: str) -> Table:
-    rows = (
-        cohort(scope)
-        .values("org_unit_id", "org_unit__code", "org_unit__name")
-        .annotate(
-            received=Count("pk"),
-            waiting=Count("pk", filter=Q(first_response_at__isnull=True)),
-            unresolved=Count("pk", filter=Q(outcome_told_at__isnull=True)),
-            satisfied=Count("pk", filter=Q(satisfaction=S.SATISFIED)),
-            evaluated=Count("pk", filter=Q(satisfaction__in=[S.SATISFIED, S.UNSATISFIED])),
-        )
-        .order_by("org_unit__code")
-    )
-    stats = interval_stats(cohort(scope), intervals=INTERVALS, group_by="org_unit_id")
+def _outlet_table(scope: Scope, report_url: str, stats: dict) -> Table:
+    counts = shared.complaint_counts(scope)
+    units = OrgUnit.objects.filter(pk__in=counts).order_by("code").values_list("pk", "code", "name")
+    rows = [
+        {"org_unit_id": pk, "code": code, "name": name, **counts[pk]} for pk, code, name in units
+    ]
     table_rows = []
     for row in rows:
         unit_stats = stats.get(row["org_unit_id"], {})
         table_rows.append(
             {
-                "unit": f"{row['org_unit__code']} {row['org_unit__name']}",
+                "unit": f"{row['code']} {row['name']}",
                 "received": row["received"],
                 "waiting": row["waiting"],
                 "unresolved": row["unresolved"],
@@ -139,22 +131,19 @@ def _outlet_table(scope: Scope, report_url: str) -> Table:
 
 def build(*, scope: Scope) -> Section:
     complaints = cohort(scope)
-    totals = complaints.aggregate(
-        received=Count("pk"),
-        waiting=Count("pk", filter=Q(first_response_at__isnull=True)),
-        unresolved=Count("pk", filter=Q(outcome_told_at__isnull=True)),
-        satisfied=Count("pk", filter=Q(satisfaction=S.SATISFIED)),
-        evaluated=Count("pk", filter=Q(satisfaction__in=[S.SATISFIED, S.UNSATISFIED])),
-        reopened=Count("pk", filter=Q(reopen_count__gt=0)),
-    )
-    by_kind = list(complaints.values("channel", "topic").annotate(n=Count("pk")))
+    # Totals and counts by channel and topic from the rows the outlets table shares.
+    by_kind = shared.complaint_rows(scope)
+    totals = {key: sum(row[key] for row in by_kind) for key in shared.COMPLAINT_COUNTS}
     by_channel = {value: 0 for value in Channel.values}
     by_topic = {value: 0 for value in Topic.values}
     for row in by_kind:
-        by_channel[row["channel"]] = by_channel.get(row["channel"], 0) + row["n"]
-        by_topic[row["topic"]] = by_topic.get(row["topic"], 0) + row["n"]
-    stats = interval_stats(complaints, intervals=INTERVALS, group_by="severity")
-    overall = interval_stats(complaints, intervals=INTERVALS).get(None, {})
+        by_channel[row["channel"]] = by_channel.get(row["channel"], 0) + row["received"]
+        by_topic[row["topic"]] = by_topic.get(row["topic"], 0) + row["received"]
+    # By severity, over the whole cohort and by unit (county page) in one scan.
+    groups = ["severity", None] + ([] if scope.is_outlet else ["org_unit_id"])
+    stat_sets = interval_stats_sets(complaints, intervals=INTERVALS, group_bys=groups)
+    stats = stat_sets["severity"]
+    overall = stat_sets[None].get(None, {})
     rules = _rules(scope)
     timers = _timers(scope)
     steps = list(
@@ -277,7 +266,7 @@ def build(*, scope: Scope) -> Section:
         ),
     ]
     if not scope.is_outlet:
-        tables.append(_outlet_table(scope, report_url))
+        tables.append(_outlet_table(scope, report_url, stat_sets["org_unit_id"]))
     chart = Chart(
         id="complaints-by-topic",
         title=_("Complaints by topic"),

@@ -6,26 +6,25 @@
   was told in advance and not;
 - satisfaction (OUT-15): satisfied evaluations / evaluations rated in the period,
   against the county's target (OutletSettings, 80% by default).
-Three GROUP BY queries over the subtree's outlets (tickets with their wait percentiles,
-evaluations, tickets per day or month for the chart), plus the target's settings row.
+Everything comes from the queue's rows by outlet and day (dashboards.summaries.queue_days:
+the daily summary up to its last refresh, the tickets live after), waits from their
+histograms (to 6 seconds), plus the target's settings row.
 """
 
 from decimal import ROUND_HALF_UP, Decimal
 from urllib.parse import urlencode
 
-from django.db.models import Count, Q
-from django.db.models.functions import TruncMonth
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from core.models import OrgUnit
-from dashboards.aggregates import EMPTY, interval_stats
+from dashboards import summaries
+from dashboards.aggregates import histogram_stats
+from dashboards.models import QueueDay
 from dashboards.sections.base import Chart, Column, Figure, Scope, Section, Series, Table
-from outlets.models import Evaluation, QueueTicket
 from outlets.selectors_queue import satisfaction_target_for
 
-T = QueueTicket.State
-WAIT = {"wait": ("issued_at", "called_at")}
+COUNTS = ("issued", "served", "left", "breached", "told", "evaluations", "satisfied")
 # Up to this many days the chart has a bar per day, beyond it one per month.
 DAILY_CHART_DAYS = 62
 
@@ -55,71 +54,53 @@ def _minutes(stats, which: str) -> float | None:
     return None if value is None else round(value.total_seconds() / 60, 1)
 
 
-def _tickets(scope: Scope):
-    return QueueTicket.objects.filter(
-        outlet_id__in=scope.unit_ids, day__gte=scope.period.start, day__lte=scope.period.end
+def _daily(scope: Scope) -> bool:
+    return (scope.period.end - scope.period.start).days < DAILY_CHART_DAYS
+
+
+def _days(scope: Scope) -> list[dict]:
+    # A chart by month reads the summary's month rows where it can.
+    return summaries.queue_days(
+        unit_ids=scope.unit_ids, period=scope.period, months=not _daily(scope)
     )
 
 
-def _per_outlet(scope: Scope) -> dict[int, dict]:
-    tickets = _tickets(scope)
-    counts = {
-        row["outlet_id"]: row
-        for row in tickets.order_by()
-        .values("outlet_id")
-        .annotate(
-            issued=Count("pk"),
-            served=Count("pk", filter=Q(state=T.DONE)),
-            left=Count("pk", filter=Q(state=T.LEFT)),
-            breached=Count("pk", filter=Q(wait_breached=True)),
-            told=Count("pk", filter=Q(wait_breached=True, told_of_wait_at__isnull=False)),
-        )
-    }
-    waits = interval_stats(tickets, intervals=WAIT, group_by="outlet_id")
-    ratings = {
-        row["outlet_id"]: row
-        for row in Evaluation.objects.filter(
-            outlet_id__in=scope.unit_ids,
-            rated_at__gte=scope.period.since,
-            rated_at__lt=scope.period.until,
-        )
-        .order_by()
-        .values("outlet_id")
-        .annotate(
-            evaluations=Count("pk"),
-            satisfied=Count("pk", filter=Q(rating__gte=Evaluation.SATISFIED_FROM)),
-        )
-    }
-    rows = {}
-    for outlet_id in set(counts) | set(ratings):
-        row = {
-            "issued": 0,
-            "served": 0,
-            "left": 0,
-            "breached": 0,
-            "told": 0,
-            **counts.get(outlet_id, {}),
-            **ratings.get(outlet_id, {"evaluations": 0, "satisfied": 0}),
-        }
-        row["wait"] = waits.get(outlet_id, {}).get("wait", EMPTY)
-        rows[outlet_id] = row
-    return rows
+def _add_waits(into: dict[int, int], waits: dict) -> None:
+    for bucket, n in waits.items():
+        bucket = int(bucket)
+        into[bucket] = into.get(bucket, 0) + n
 
 
-def _chart(scope: Scope) -> Chart:
-    daily = (scope.period.end - scope.period.start).days < DAILY_CHART_DAYS
-    tickets = _tickets(scope).order_by()
-    bucket = "day" if daily else "month"
-    if not daily:
-        tickets = tickets.annotate(month=TruncMonth("day"))
-    rows = list(
-        tickets.values(bucket)
-        .annotate(
-            issued=Count("pk"),
-            breached=Count("pk", filter=Q(wait_breached=True)),
-        )
-        .order_by(bucket)
-    )
+def _wait_stats(histogram: dict[int, int]):
+    return histogram_stats(histogram, width_seconds=QueueDay.WAIT_BUCKET_SECONDS)
+
+
+def _per_outlet(days: list[dict]) -> tuple[dict[int, dict], dict[int, int]]:
+    """({outlet id: counts and wait stats}, the histogram of the whole unit's waits)."""
+    rows: dict[int, dict] = {}
+    histograms: dict[int, dict[int, int]] = {}
+    for day in days:
+        row = rows.setdefault(day["outlet_id"], dict.fromkeys(COUNTS, 0))
+        for key in COUNTS:
+            row[key] += day[key]
+        _add_waits(histograms.setdefault(day["outlet_id"], {}), day["waits"])
+    whole: dict[int, int] = {}
+    for outlet_id, row in rows.items():
+        row["wait"] = _wait_stats(histograms[outlet_id])
+        _add_waits(whole, histograms[outlet_id])
+    return rows, whole
+
+
+def _chart(scope: Scope, days: list[dict]) -> Chart:
+    daily = _daily(scope)
+    bars: dict = {}
+    for day in days:
+        if not day["issued"]:
+            continue  # evaluations only: no tickets that day
+        key = day["day"] if daily else day["day"].replace(day=1)
+        issued, breached = bars.get(key, (0, 0))
+        bars[key] = (issued + day["issued"], breached + day["breached"])
+    keys = sorted(bars)
     label = "%m-%d" if daily else "%Y-%m"
     return Chart(
         id="queue-by-day" if daily else "queue-by-month",
@@ -127,17 +108,18 @@ def _chart(scope: Scope) -> Chart:
         if daily
         else _("Tickets and waits over 30 minutes by month"),
         kind="bar",
-        categories=[row[bucket].strftime(label) for row in rows],
+        categories=[key.strftime(label) for key in keys],
         series=[
-            Series(_("Tickets"), [row["issued"] for row in rows]),
-            Series(_("Waits over 30 minutes"), [row["breached"] for row in rows]),
+            Series(_("Tickets"), [bars[key][0] for key in keys]),
+            Series(_("Waits over 30 minutes"), [bars[key][1] for key in keys]),
         ],
     )
 
 
 def build(*, scope: Scope) -> Section:
-    per_outlet = _per_outlet(scope)
-    whole = interval_stats(_tickets(scope), intervals=WAIT).get(None, {}).get("wait", EMPTY)
+    days = _days(scope)
+    per_outlet, histogram = _per_outlet(days)
+    whole = _wait_stats(histogram)
     totals = {
         key: sum(row[key] for row in per_outlet.values())
         for key in ("issued", "served", "left", "breached", "told", "evaluations", "satisfied")
@@ -213,7 +195,7 @@ def build(*, scope: Scope) -> Section:
         title=_("Counter queue"),
         figures=figures,
         tables=[Table("queue-by-outlet", _("Queue by outlet"), columns, rows)],
-        charts=[_chart(scope)],
+        charts=[_chart(scope, days)],
         note=_(
             "Tickets by the day they were issued; waits from issue to call; satisfaction "
             "from the evaluations rated in the period against the target %(target)s%%."

@@ -5,41 +5,40 @@ in the period, by rule.
   timer whose due time crosses a year of unknown official calendar) are the state now;
 - breached and met count the timers that ended that way in the period (`ended_at`);
   met-in-time rate = met / (met + breached).
-One GROUP BY query over the timers of the subtree (open, or ended in the period), one
-for the rules' names.
+The open timers by unit and rule (live), the ended ones from the daily summary
+(dashboards.summaries.ended_timers, live after its last refresh), shared with the outlets
+table; one query for the rules' names.
 """
 
-from django.db.models import Count, Q
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.models import SlaTimer, TimerRule
 from dashboards import links
+from dashboards.sections import shared
 from dashboards.sections.base import Chart, Column, Figure, Scope, Section, Series, Table
 
 S = SlaTimer.State
 
 
 def _rows(scope: Scope) -> list[dict]:
-    now = timezone.now()
-    ended_in_period = Q(ended_at__gte=scope.period.since, ended_at__lt=scope.period.until)
-    return list(
-        SlaTimer.objects.filter(org_unit_id__in=scope.unit_ids)
-        .filter(
-            Q(state__in=SlaTimer.OPEN_STATES) | (Q(state__in=[S.MET, S.BREACHED]) & ended_in_period)
-        )
-        .order_by()
-        .values("rule__code")
-        .annotate(
-            running=Count("pk", filter=Q(state=S.RUNNING)),
-            paused=Count("pk", filter=Q(state=S.PAUSED)),
-            overdue=Count("pk", filter=Q(state=S.RUNNING, due_at__lte=now)),
-            provisional=Count("pk", filter=Q(state__in=SlaTimer.OPEN_STATES, provisional=True)),
-            breached=Count("pk", filter=Q(state=S.BREACHED)),
-            met=Count("pk", filter=Q(state=S.MET)),
-        )
-        .order_by("rule__code")
-    )
+    """One row per rule code: the open timers now and those ended in the period."""
+    codes = shared.rule_codes(scope)
+    keys = ("running", "paused", "overdue", "provisional", "breached", "met")
+    by_code: dict[str, dict] = {}
+
+    def row_of(rule_id: int) -> dict:
+        code = codes[rule_id]
+        return by_code.setdefault(code, {"rule__code": code, **dict.fromkeys(keys, 0)})
+
+    for row in shared.open_timers(scope):
+        counts = row_of(row["rule_id"])
+        for key in ("running", "paused", "overdue", "provisional"):
+            counts[key] += row[key]
+    for (_unit, rule_id, _type), (met, breached) in shared.ended_timers(scope).items():
+        counts = row_of(rule_id)
+        counts["met"] += met
+        counts["breached"] += breached
+    return [by_code[code] for code in sorted(by_code)]
 
 
 def _rule_names(codes: list[str]) -> dict[str, str]:

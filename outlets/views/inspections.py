@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from core.forms import DateInput, add_errors
-from core.selectors import evidence_for
+from core.selectors import evidence_for, org_unit_get
 from core.views import time_left
 from outlets import selectors
 from outlets.models import Finding, Inspection, InspectionResult
@@ -138,6 +138,23 @@ class FindingFilterForm(forms.Form):
         required=False,
     )
     overdue = forms.BooleanField(label=gettext_lazy("Overdue only"), required=False)
+    # Primary keys are bigints: anything larger is not a key (and would overflow the query).
+    outlet = forms.IntegerField(
+        label=gettext_lazy("Outlet"), min_value=1, max_value=2**63 - 1, required=False
+    )
+    unit = forms.IntegerField(
+        label=gettext_lazy("Unit"), min_value=1, max_value=2**63 - 1, required=False
+    )
+
+    def places(self, user) -> dict:
+        """The outlet and the unit asked for; NotInScope (a 404) outside the user's
+        branch. Call after is_valid()."""
+        data = self.cleaned_data
+        self.outlet_obj = (
+            selectors.outlet_get(user=user, pk=data["outlet"]) if data.get("outlet") else None
+        )
+        self.unit_obj = org_unit_get(user=user, pk=data["unit"]) if data.get("unit") else None
+        return {"outlet": self.outlet_obj, "unit": self.unit_obj}
 
 
 # --- Helpers -------------------------------------------------------------------------------
@@ -284,10 +301,13 @@ def inspection_complete(request, pk: int):
 @login_required
 @require_GET
 def finding_list(request):
-    filters = FindingFilterForm(request.GET or None)
-    data = filters.cleaned_data if filters.is_valid() else {}
+    # Invalid values are reported on the page and left out; the valid ones still apply.
+    filters = FindingFilterForm(request.GET)
+    filters.is_valid()
+    data = filters.cleaned_data
     findings = selectors.finding_list(
         user=request.user,
+        **filters.places(request.user),
         state=data.get("state", ""),
         source=data.get("source", ""),
         overdue=data.get("overdue", False),

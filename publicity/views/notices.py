@@ -28,6 +28,7 @@ from django.views.decorators.http import require_GET, require_POST
 from core.access import check_can_write, in_scope
 from core.forms import add_errors
 from core.models import OrgUnit
+from core.selectors import org_unit_get
 from core.views import time_left
 from publicity import selectors
 from publicity.models import NOTICE_CHANNELS, Channel, Notice, NoticePosting, Objection
@@ -68,8 +69,31 @@ def _posting_time(data: dict, notice: Notice) -> dict:
     return data
 
 
-class NoticeFilterForm(forms.Form):
-    q = forms.CharField(label=gettext_lazy("Title or village"), required=False)
+# Primary keys are bigints: anything larger is not a key (and would overflow the query).
+MAX_PK = 2**63 - 1
+
+
+class UnitFilterMixin(forms.Form):
+    """`unit`: a unit of the user's branch and everything below it (the dashboards link
+    with it); `outlet` is the name they used before, the same filter."""
+
+    unit = forms.IntegerField(
+        label=gettext_lazy("Unit"), min_value=1, max_value=MAX_PK, required=False
+    )
+    outlet = forms.IntegerField(
+        label=gettext_lazy("Outlet"), min_value=1, max_value=MAX_PK, required=False
+    )
+
+    def unit_for(self, user) -> OrgUnit | None:
+        """The unit asked for, or None; NotInScope (a 404) outside the user's branch.
+        Call after is_valid()."""
+        pk = self.cleaned_data.get("unit") or self.cleaned_data.get("outlet")
+        self.unit_obj = org_unit_get(user=user, pk=pk) if pk else None
+        return self.unit_obj
+
+
+class NoticeFilterForm(UnitFilterMixin):
+    q = forms.CharField(label=gettext_lazy("Title or village"), max_length=100, required=False)
     kind = forms.ChoiceField(
         label=gettext_lazy("Kind"),
         choices=[("", gettext_lazy("All kinds")), *Notice.Kind.choices],
@@ -80,6 +104,7 @@ class NoticeFilterForm(forms.Form):
         choices=[("", gettext_lazy("All states")), *Notice.State.choices],
         required=False,
     )
+    ended = forms.BooleanField(label=gettext_lazy("Period ended, not closed"), required=False)
 
 
 class HowToObjectForm(forms.Form):
@@ -331,16 +356,18 @@ def _source_policy(notice: Notice) -> Policy | None:
 @login_required
 @require_GET
 def notice_list(request):
-    filters = NoticeFilterForm(request.GET or None)
-    notices = selectors.notice_list(user=request.user)
-    if filters.is_valid():
-        data = filters.cleaned_data
-        if data["kind"]:
-            notices = notices.filter(kind=data["kind"])
-        if data["state"]:
-            notices = notices.filter(state=data["state"])
-        if query := data["q"].strip():
-            notices = notices.filter(Q(title__icontains=query) | Q(village__icontains=query))
+    # Invalid values are reported on the page and left out; the valid ones still apply.
+    filters = NoticeFilterForm(request.GET)
+    filters.is_valid()
+    data = filters.cleaned_data
+    notices = selectors.notice_list(
+        user=request.user,
+        kind=data.get("kind") or None,
+        state=data.get("state") or None,
+        unit=filters.unit_for(request.user),
+        ended_not_closed=bool(data.get("ended")),
+        query=data.get("q") or "",
+    )
     notices = notices.annotate(
         open_objections=Count("objections", filter=Q(objections__state=Objection.State.OPEN))
     ).order_by("-created_at", "-pk")

@@ -12,7 +12,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
@@ -22,14 +21,14 @@ from django.views.decorators.http import require_GET, require_POST
 
 from core.access import check_can_write, in_scope
 from core.audit import personal_data_logged
-from core.forms import add_errors
+from core.forms import DateInput, add_errors
 from core.models import PersonalDataAccess
 from core.views import time_left
 from publicity import selectors
 from publicity.models import Notice, NoticeLine, Objection
 from publicity.services import objections as objection_services
 from publicity.sources import CLAIM_PAYMENT_FIELDS, UNDERWRITING_FIELDS
-from publicity.views.notices import DateTimeInput
+from publicity.views.notices import DateTimeInput, UnitFilterMixin
 from underwriting.models import MONEY, QUANTITY, Policy, PolicyChange
 
 PER_PAGE = 50
@@ -48,8 +47,8 @@ LATE_OUTCOMES = (
 
 
 # --- Forms ------------------------------------------------------------------------------
-class ObjectionFilterForm(forms.Form):
-    q = forms.CharField(label=gettext_lazy("Notice or raised by"), required=False)
+class ObjectionFilterForm(UnitFilterMixin):
+    q = forms.CharField(label=gettext_lazy("Notice or raised by"), max_length=100, required=False)
     state = forms.ChoiceField(
         label=gettext_lazy("State"),
         choices=[("", gettext_lazy("All states")), *Objection.State.choices],
@@ -64,6 +63,17 @@ class ObjectionFilterForm(forms.Form):
         ],
         required=False,
     )
+    raised_from = forms.DateField(
+        label=gettext_lazy("Raised from"), widget=DateInput(), required=False
+    )
+    raised_to = forms.DateField(label=gettext_lazy("Raised to"), widget=DateInput(), required=False)
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("raised_from"), data.get("raised_to")
+        if start and end and start > end:
+            self.add_error("raised_to", gettext_lazy("The end date is before the start date."))
+        return data
 
 
 class LineChoiceField(forms.ModelChoiceField):
@@ -216,18 +226,19 @@ def _may_see_phone(user, objection: Objection) -> bool:
 @login_required
 @require_GET
 def objection_list(request):
-    filters = ObjectionFilterForm(request.GET or None)
-    objections = selectors.objection_list(user=request.user).select_related("timer")
-    if filters.is_valid():
-        data = filters.cleaned_data
-        if data["state"]:
-            objections = objections.filter(state=data["state"])
-        if data["late"]:
-            objections = objections.filter(late=data["late"] == "1")
-        if query := data["q"].strip():
-            objections = objections.filter(
-                Q(notice__title__icontains=query) | Q(raiser_name__icontains=query)
-            )
+    # Invalid values are reported on the page and left out; the valid ones still apply.
+    filters = ObjectionFilterForm(request.GET)
+    filters.is_valid()
+    data = filters.cleaned_data
+    objections = selectors.objection_list(
+        user=request.user,
+        state=data.get("state") or None,
+        unit=filters.unit_for(request.user),
+        late=(data["late"] == "1") if data.get("late") else None,
+        raised_from=data.get("raised_from"),
+        raised_to=data.get("raised_to"),
+        query=data.get("q") or "",
+    ).select_related("timer")
     objections = objections.order_by("-raised_at", "-pk")
     page = Paginator(objections, PER_PAGE).get_page(request.GET.get("page"))
     now = timezone.now()

@@ -122,10 +122,17 @@ def test_uw_4_issued_premium_and_subsidy_split_live(tree, county_manager, issued
 def test_uw_4_same_figures_through_the_daily_summary(tree, county_manager, issued):
     # Given the summary refreshed on 1 April (complete through 31 March, Beijing days)
     written = summaries.issuance_refresh(since=dt.date(2025, 1, 1), today=dt.date(2025, 4, 1))
-    assert written == IssuanceDay.objects.count() == 5
+    assert written == IssuanceDay.objects.count()
+    assert IssuanceDay.objects.filter(whole_month=False).count() == 5
     assert summaries.issuance_through() == dt.date(2025, 3, 31)
-    # B's policy issued at 23:30 on 31 March Beijing time is a 31 March row.
-    assert IssuanceDay.objects.get(outlet=tree.outlet_b).day == dt.date(2025, 3, 31)
+    # B's policy issued at 23:30 on 31 March Beijing time is a 31 March row, and in the
+    # row of the whole (complete) month of March.
+    assert IssuanceDay.objects.get(outlet=tree.outlet_b, whole_month=False).day == dt.date(
+        2025, 3, 31
+    )
+    assert IssuanceDay.objects.get(outlet=tree.outlet_b, whole_month=True).day == dt.date(
+        2025, 3, 1
+    )
     # when the section is built, then it shows the same figures as live.
     section = underwriting.build(scope=Scope(user=county_manager, unit=tree.county, period=MARCH))
     assert figures(section) == EXPECTED

@@ -34,6 +34,7 @@ from underwriting.identity import IdentityError, normalise_identity
 from underwriting.models import Customer, Policy, Product
 from underwriting.services import customers as customer_services
 from underwriting.services import policies as policy_services
+from underwriting.views.filters import IndividualFilterForm
 
 PER_PAGE = 50
 # What the full customer view reveals and logs (REG-3).
@@ -152,14 +153,6 @@ class PaymentForm(forms.Form):
 
 class CancelForm(forms.Form):
     reason = forms.CharField(label=gettext_lazy("Reason for the cancellation"), max_length=200)
-
-
-class PolicyFilterForm(forms.Form):
-    status = forms.ChoiceField(
-        label=gettext_lazy("Status"),
-        choices=[("", gettext_lazy("All statuses")), *Policy.Status.choices],
-        required=False,
-    )
 
 
 def _refuse_read_only(user) -> None:
@@ -367,11 +360,8 @@ def quote_preview(request):
 @login_required
 @require_GET
 def policy_list(request):
-    filters = PolicyFilterForm(request.GET or None)
-    status = filters.cleaned_data["status"] if filters.is_valid() else ""
-    policies = selectors.policy_list(
-        user=request.user, kind=Policy.Kind.INDIVIDUAL, status=status or None
-    )
+    filters = IndividualFilterForm(request.GET)
+    policies = selectors.policy_list(user=request.user, **filters.filters(user=request.user))
     page = Paginator(policies, PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request, "underwriting/counter/policy_list.html", {"page": page, "filters": filters}

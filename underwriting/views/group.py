@@ -39,6 +39,7 @@ from underwriting.selectors import (
 )
 from underwriting.services import group as group_service
 from underwriting.services.inspections import inspection_record
+from underwriting.views.filters import GroupFilterForm
 
 PER_PAGE = 50
 ROWS_PER_PAGE = 100
@@ -152,20 +153,10 @@ class InspectionForm(forms.Form):
 # --- Pages ------------------------------------------------------------------------------
 @login_required
 def group_list(request):
-    status = request.GET.get("status", "")
-    if status not in Policy.Status.values:
-        status = ""
-    season = request.GET.get("season", "")
-    query = request.GET.get("q", "")
-    policies = group_policy_list(user=request.user, status=status, season=season, query=query)
+    filters = GroupFilterForm(request.GET)
+    policies = group_policy_list(user=request.user, **filters.filters(user=request.user))
     page = Paginator(policies, PER_PAGE).get_page(request.GET.get("page"))
-    context = {
-        "page": page,
-        "statuses": Policy.Status.choices,
-        "status": status,
-        "season": season,
-        "query": query,
-    }
+    context = {"page": page, "filters": filters}
     return render(request, "underwriting/group/list.html", context)
 
 
