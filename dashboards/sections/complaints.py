@@ -158,11 +158,11 @@ def build(*, scope: Scope) -> Section:
     first = overall.get("first_response", EMPTY)
     resolution = overall.get("resolution", EMPTY)
     figures = [
-        Figure(_("Received"), totals["received"], link=report_url),
+        Figure(_("Received"), totals["received"], link=links.complaints_url(scope)),
         Figure(
             _("Awaiting first response"),
             totals["waiting"],
-            link=links.complaints_url(scope, status=Complaint.Status.OPEN),
+            link=links.complaints_url(scope, awaiting_response="1"),
             status="warn" if totals["waiting"] else "",
         ),
         Figure(_("First response, median"), first.hours("median"), unit="h", link=report_url),

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.models import OrgUnit
+from dashboards import links
 from dashboards.sections.base import Chart, Column, Figure, Scope, Section, Series, Table
 from outlets.models import ComplianceScore, Finding
 from outlets.services.compliance import COMPONENT_LABELS, WEIGHTS
@@ -82,11 +83,8 @@ def build(*, scope: Scope) -> Section:
     open_total = sum(row["open"] for row in by_rule.values())
     overdue_total = sum(row["overdue"] for row in by_rule.values())
     overview_url = _url("outlets:compliance_overview", month=month.strftime("%Y-%m"))
-    outlet_param = scope.unit.pk if scope.is_outlet else ""
-    findings_url = _url("outlets:finding_list", state=Finding.State.OPEN, outlet=outlet_param)
-    overdue_url = _url(
-        "outlets:finding_list", state=Finding.State.OPEN, overdue="on", outlet=outlet_param
-    )
+    findings_url = links.findings_url(scope, state=Finding.State.OPEN)
+    overdue_url = links.findings_url(scope, state=Finding.State.OPEN, overdue="on")
     average = (
         (sum(score.score for score in scores) / len(scores)).quantize(Decimal("0.1"))
         if scores
@@ -144,8 +142,8 @@ def build(*, scope: Scope) -> Section:
             "open_findings": score.open_findings,
         }
         row["_links"] = {key: detail for key in row}
-        row["_links"]["open_findings"] = _url(
-            "outlets:finding_list", state=Finding.State.OPEN, outlet=score.outlet_id
+        row["_links"]["open_findings"] = links.findings_url(
+            scope, outlet_pk=score.outlet_id, state=Finding.State.OPEN
         )
         score_rows.append(row)
     finding_columns = [

@@ -9,15 +9,13 @@ One GROUP BY over the group policies with their latest notice's state (a correla
 subquery on the notice_source index), one over the open notices, one over objections.
 """
 
-from urllib.parse import urlencode
-
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, OuterRef, Q, Subquery
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.models import OrgUnit
+from dashboards import links
 from dashboards.sections.base import Chart, Column, Figure, Scope, Section, Series, Table
 from publicity.models import Notice, Objection
 from underwriting.models import Policy
@@ -31,20 +29,10 @@ def _label(state: str) -> str:
     return _("No notice") if state == NONE else str(N(state).label)
 
 
-def _url(name: str, **params) -> str:
-    query = urlencode({key: value for key, value in params.items() if value not in ("", None)})
-    return f"{reverse(name)}?{query}" if query else reverse(name)
-
-
 def _state_url(scope: Scope, state: str, outlet_pk: int | None = None) -> str:
-    """Group policies without a notice: the group policy list of household lists
-    accepted (status "listed"); the others: the notice list (publicity.views.notices,
-    filters `kind` and `state`). Neither filters by outlet or period yet: `outlet` is
-    passed along for when they do."""
-    outlet = outlet_pk or (scope.unit.pk if scope.is_outlet else "")
-    if state == NONE:
-        return _url("underwriting:group_list", status=Policy.Status.LISTED, outlet=outlet)
-    return _url("publicity:notice_list", kind=Notice.Kind.UNDERWRITING, state=state, outlet=outlet)
+    """The group policies of the cohort whose latest underwriting notice is in `state`
+    (or without one), on the group policy list."""
+    return links.group_applied_url(scope, unit_pk=outlet_pk, notice=state)
 
 
 def _by_state(scope: Scope) -> dict[int, dict[str, int]]:
@@ -96,42 +84,41 @@ def build(*, scope: Scope) -> Section:
             ),
         ),
     )
-    outlet = scope.unit.pk if scope.is_outlet else ""
-    posted_url = _state_url(scope, N.POSTED)
+    ended_url = links.notices_url(scope, ended="1")
     figures = [
         Figure(
             _("Group policies applied for"),
             sum(totals.values()),
-            link=_url("underwriting:group_list", outlet=outlet),
+            link=links.group_applied_url(scope),
         ),
         *[Figure(_label(state), totals[state], link=_state_url(scope, state)) for state in STATES],
         Figure(
             _("Period ended, not closed"),
             open_notices["ended"],
-            link=posted_url,
+            link=ended_url,
             status="warn" if open_notices["ended"] else "ok",
         ),
         Figure(
             _("Left open past PUB-4-close"),
             open_notices["flagged"],
-            link=posted_url,
+            link=ended_url,
             status="bad" if open_notices["flagged"] else "ok",
         ),
         Figure(
             _("Objections open"),
             objections["open"],
-            link=_url("publicity:objection_list", state=Objection.State.OPEN, outlet=outlet),
+            link=links.objections_url(scope, state=Objection.State.OPEN),
             status="warn" if objections["open"] else "ok",
         ),
         Figure(
             _("Objections raised in the period"),
             objections["raised"],
-            link=_url("publicity:objection_list", outlet=outlet),
+            link=links.objections_url(scope, in_period=True),
         ),
         Figure(
             _("of which late"),
             objections["late"],
-            link=_url("publicity:objection_list", late="1", outlet=outlet),
+            link=links.objections_url(scope, in_period=True, late="1"),
         ),
     ]
     names = dict(OrgUnit.objects.filter(pk__in=by_outlet).values_list("pk", "name"))
@@ -149,8 +136,8 @@ def build(*, scope: Scope) -> Section:
                 "total": sum(counts.values()),
                 **counts,
                 "_links": {
-                    "outlet": _url("underwriting:group_list", outlet=outlet_id),
-                    "total": _url("underwriting:group_list", outlet=outlet_id),
+                    "outlet": links.group_applied_url(scope, unit_pk=outlet_id),
+                    "total": links.group_applied_url(scope, unit_pk=outlet_id),
                     **{state: _state_url(scope, state, outlet_id) for state in STATES},
                 },
             }

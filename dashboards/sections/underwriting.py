@@ -9,37 +9,15 @@ summary rows.
 """
 
 from decimal import Decimal
-from urllib.parse import urlencode
 
-from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from core.models import OrgUnit
-from dashboards import summaries
+from dashboards import links, summaries
 from dashboards.sections.base import Chart, Column, Figure, Scope, Section, Series, Table
-from underwriting.models import Policy, Product
+from underwriting.models import Product
 
 PARTS = ("farmer_share", "central", "provincial", "city", "county")
-
-
-def _policies_url(scope: Scope, *, kind: str = "individual") -> str:
-    """The policy lists: individual (underwriting:policy_list, filter `status`) or
-    group (underwriting:group_list, `status`). Neither filters by period, outlet or
-    product yet; `issued_from`, `issued_to`, `outlet`, `product` are passed along for
-    when they do."""
-    params = {
-        "status": Policy.Status.ISSUED,
-        "issued_from": scope.period.start.isoformat(),
-        "issued_to": scope.period.end.isoformat(),
-    }
-    if scope.is_outlet:
-        params["outlet"] = scope.unit.pk
-    name = "underwriting:group_list" if kind == "group" else "underwriting:policy_list"
-    return f"{reverse(name)}?{urlencode(params)}"
-
-
-def _with_params(url: str, **params) -> str:
-    return f"{url}&{urlencode(params)}"
 
 
 def build(*, scope: Scope) -> Section:
@@ -63,7 +41,7 @@ def build(*, scope: Scope) -> Section:
         for field in ("count", "premium", *PARTS):
             totals[field] += row[field]
     subsidy = sum((totals[part] for part in PARTS[1:]), zero)
-    link = _policies_url(scope)
+    link = links.policies_url(scope)
     figures = [
         Figure(_("Policies issued"), totals["count"], link=link),
         Figure(_("Premium"), totals["premium"], unit=_("yuan"), link=link),
@@ -92,7 +70,7 @@ def build(*, scope: Scope) -> Section:
         by_product.items(), key=lambda item: (products[item[0]].line, products[item[0]].code)
     ):
         product = products[product_id]
-        url = _with_params(link, product=product_id)
+        url = links.policies_url(scope, product=product_id)
         product_rows.append(
             {
                 "product": product.name,
@@ -113,7 +91,7 @@ def build(*, scope: Scope) -> Section:
         names = dict(OrgUnit.objects.filter(pk__in=by_outlet).values_list("pk", "name"))
         outlet_rows = []
         for outlet_id, values in sorted(by_outlet.items(), key=lambda item: names.get(item[0], "")):
-            url = _with_params(link, outlet=outlet_id)
+            url = links.policies_url(scope, unit_pk=outlet_id)
             outlet_rows.append(
                 {
                     "outlet": names.get(outlet_id, str(outlet_id)),

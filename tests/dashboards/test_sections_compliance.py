@@ -119,7 +119,9 @@ def test_out_16_open_findings_by_standard_and_age(tree, county_manager, scores):
     assert (by_rule["OUT-6"]["age_30"], by_rule["OUT-6"]["age_90"]) == (1, 1)
     assert by_rule["OUT-4"]["age_older"] == 1
     findings = reverse("outlets:finding_list")
-    assert shown["Overdue findings (OUT-16)"].link == f"{findings}?state=open&overdue=on"
+    assert shown["Overdue findings (OUT-16)"].link == (
+        f"{findings}?unit={tree.county.pk}&state=open&overdue=on"
+    )
 
 
 def test_chart_averages_each_month_of_the_period(tree, county_manager, scores):
@@ -135,7 +137,7 @@ def test_outlet_drill_down(tree, county_manager, scores):
     shown = figures(section)
     assert shown["Average score of 2025-03"].value == Decimal("85.0")
     assert shown["Open findings"].value == 1
-    assert f"outlet={tree.outlet_b.pk}" in shown["Open findings"].link
+    assert f"unit={tree.outlet_b.pk}" in shown["Open findings"].link
 
 
 def test_outlets_without_a_score_are_counted(tree, county_manager):

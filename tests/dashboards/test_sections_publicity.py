@@ -135,9 +135,14 @@ def test_pub_4_pub_5_notices_past_their_period_and_objections(tree, county_manag
 def test_links_lead_to_the_notice_and_objection_lists(tree, county_manager, notices):
     section = publicity.build(scope=Scope(user=county_manager, unit=tree.county, period=MARCH))
     links = {label: figure.link for label, figure in figures(section).items()}
-    assert links["Posted"] == f"{reverse('publicity:notice_list')}?kind=underwriting&state=posted"
-    assert links["No notice"] == f"{reverse('underwriting:group_list')}?status=listed"
-    assert links["Objections open"] == f"{reverse('publicity:objection_list')}?state=open"
+    groups = reverse("underwriting:group_list")
+    unit = f"unit={tree.county.pk}"
+    assert links["Posted"].startswith(f"{groups}?{unit}&applied_from=2025-03-01")
+    assert links["Posted"].endswith("&notice=posted")
+    assert links["No notice"].startswith(f"{groups}?{unit}") and "notice=none" in links["No notice"]
+    objections = links["Objections open"]
+    assert objections.startswith(f"{reverse('publicity:objection_list')}?{unit}")
+    assert "state=open" in objections
 
 
 def test_per_outlet_table_and_outlet_drill_down(tree, county_manager, notices):
@@ -151,7 +156,7 @@ def test_per_outlet_table_and_outlet_drill_down(tree, county_manager, notices):
     assert (shown["Group policies applied for"], shown["Closed"], shown["Objections open"]) == (
         1, 1, 0,
     )  # fmt: skip
-    assert f"outlet={tree.outlet_b.pk}" in figures(outlet)["Closed"].link
+    assert f"unit={tree.outlet_b.pk}" in figures(outlet)["Closed"].link
 
 
 def test_nothing_in_the_period(tree, county_manager):

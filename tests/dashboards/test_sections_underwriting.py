@@ -164,7 +164,10 @@ def test_tables_by_product_and_outlet_and_chart_by_month(tree, county_manager, i
 def test_links_lead_to_the_issued_policy_list(tree, county_manager, issued, products):
     section = underwriting.build(scope=Scope(user=county_manager, unit=tree.county, period=MARCH))
     policy_list = reverse("underwriting:policy_list")
-    assert all(figure.link.startswith(f"{policy_list}?status=issued") for figure in section.figures)
+    assert all(
+        figure.link.startswith(f"{policy_list}?unit={tree.county.pk}&issued_from=2025-03-01")
+        for figure in section.figures
+    )
     row = section.tables[0].rows[0]
     assert f"product={products[0].pk}" in row["_links"]["premium"]
 
