@@ -2,7 +2,10 @@
 as Excel and the whole page as PDF. The views only check who may look, read the period
 and call dashboards.selectors."""
 
+from functools import wraps
+
 from django.contrib.auth.decorators import login_required
+from django.db import connection
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -24,6 +27,20 @@ from dashboards.selectors import (
 )
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def needs_postgresql(view):
+    """The dashboards' aggregates and summaries are written for PostgreSQL (percentiles,
+    local dates of aware times, JSON histograms); on the embedded SQLite default of
+    `make run` the page says so instead of failing."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if connection.vendor != "postgresql":
+            return render(request, "dashboards/unavailable.html", status=503)
+        return view(request, *args, **kwargs)
+
+    return wrapper
 
 
 def _scope(request, kind: str, pk: int) -> tuple[Scope | None, PeriodForm]:
@@ -79,18 +96,21 @@ def _page(request, kind: str, pk: int):
 
 @login_required
 @require_GET
+@needs_postgresql
 def county(request, pk: int):
     return _page(request, "county", pk)
 
 
 @login_required
 @require_GET
+@needs_postgresql
 def outlet(request, pk: int):
     return _page(request, "outlet", pk)
 
 
 @login_required
 @require_GET
+@needs_postgresql
 def table_xlsx(request, kind: str, pk: int, table_id: str):
     scope, form = _scope(request, kind, pk)
     if not form.is_valid():
@@ -106,6 +126,7 @@ def table_xlsx(request, kind: str, pk: int, table_id: str):
 
 @login_required
 @require_GET
+@needs_postgresql
 def page_pdf(request, kind: str, pk: int):
     scope, form = _scope(request, kind, pk)
     if not form.is_valid():

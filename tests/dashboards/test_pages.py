@@ -335,3 +335,24 @@ def test_dashboard_page_obeys_the_strict_csp(client, tree, county_manager, timer
     assert not re.search(r"\sstyle=", html)
     assert "<style" not in html
     assert not re.search(r"<script(?![^>]*\ssrc=)", html)
+
+
+def test_on_the_embedded_sqlite_default_the_pages_explain_instead_of_failing(
+    client, tree, county_manager, monkeypatch
+):
+    from django.db import connection
+
+    from dashboards import tasks
+
+    # Given the product running on SQLite (make run without DATABASE_URL).
+    monkeypatch.setattr(connection, "vendor", "sqlite")
+    client.force_login(county_manager)
+    # When the manager opens the county page, its PDF and a table export.
+    county = reverse("dashboards:county", args=[tree.county.pk])
+    pdf = reverse("dashboards:pdf", args=["county", tree.county.pk])
+    # Then each says the dashboards need PostgreSQL, and the beat refreshes do nothing.
+    for url in (county, pdf):
+        response = client.get(url)
+        assert response.status_code == 503
+        assert 'id="dashboards-unavailable"' in response.content.decode()
+    assert tasks.refresh_timer_summary() == 0
