@@ -9,7 +9,6 @@ import datetime as dt
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -17,6 +16,7 @@ from claims_assist.models import CaseEvent, CaseMessage, ClaimCase, ClaimCaseCou
 from core.access import check_can_write, get_in_scope
 from core.models import OrgUnit, SlaTimer, User
 from core.notifications import notify_customer_sms
+from core.sequences import counter_next
 from core.timers import timer_cancel, timer_meet, timer_start
 
 # CLM-10: the regular progress message to the customer.
@@ -31,13 +31,8 @@ def case_number_next(*, county: OrgUnit, day: dt.date) -> str:
     Locks the (county, day) counter row until the caller's transaction ends, so
     concurrent intakes get consecutive numbers and a failed intake rolls its number back.
     """
-    with transaction.atomic():
-        counter, _created = ClaimCaseCounter.objects.select_for_update().get_or_create(
-            county=county, day=day
-        )
-        counter.last += 1
-        counter.save(update_fields=["last"])
-    return f"{county.code}-L{day:%Y%m%d}-{counter.last:04d}"
+    number = counter_next(ClaimCaseCounter, county=county, day=day)
+    return f"{county.code}-L{day:%Y%m%d}-{number:04d}"
 
 
 # Access ----------------------------------------------------------------------------------

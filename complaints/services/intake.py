@@ -27,6 +27,7 @@ from complaints.selectors import complaint_settings_for
 from core.access import check_can_write
 from core.models import OrgUnit, Role, SlaTimer, User
 from core.notifications import notify_staff
+from core.sequences import counter_next
 from core.timers import timer_start
 from underwriting import selectors as underwriting_selectors
 from underwriting.models import Policy
@@ -38,22 +39,11 @@ ROUTED_CHANNELS = (Channel.LETTER, Channel.ONLINE)
 
 # Numbering (CMP-7) -----------------------------------------------------------------------
 def complaint_number_next(*, county: OrgUnit, day: dt.date) -> str:
-    """The next number of `county` for `day`, e.g. "441823-20260302-0007".
-
-    Locks the ComplaintCounter row of (county, day) with SELECT … FOR UPDATE until the
-    caller's transaction ends, so concurrent intakes in a county queue here for a moment
-    and each gets the next sequence; a failed intake rolls its number back, so numbers
-    stay consecutive. The first intake of the day inserts the row: get_or_create does it
-    in a savepoint and, on the IntegrityError of a concurrent first insert, reads (and
-    locks) the row the other transaction committed.
-    """
-    with transaction.atomic():
-        counter, _created = ComplaintCounter.objects.select_for_update().get_or_create(
-            county=county, day=day
-        )
-        counter.last += 1
-        counter.save(update_fields=["last"])
-    return f"{county.code}-{day:%Y%m%d}-{counter.last:04d}"
+    """The next number of `county` for `day`, e.g. "441823-20260302-0007". Locks the
+    ComplaintCounter row of (county, day) until the caller's transaction ends
+    (core.sequences)."""
+    number = counter_next(ComplaintCounter, county=county, day=day)
+    return f"{county.code}-{day:%Y%m%d}-{number:04d}"
 
 
 # Routing (CMP-1, CMP-2) ------------------------------------------------------------------

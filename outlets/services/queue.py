@@ -19,13 +19,13 @@ import secrets
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core import timers
 from core.access import check_can_write
 from core.models import OrgUnit, SlaTimer, User
+from core.sequences import counter_next
 from outlets.models import QueueCounter, QueueTicket
 
 WAIT_RULE = "OUT-12"
@@ -42,14 +42,8 @@ def _check_outlet(outlet: OrgUnit) -> None:
 
 def _next_number(*, outlet: OrgUnit, day: dt.date) -> int:
     """The next number of `outlet` on `day`. Locks the QueueCounter row of (outlet, day)
-    until the caller's transaction ends. The first ticket of the day inserts the row:
-    get_or_create does it in a savepoint and, when a concurrent first issue inserted it
-    meanwhile, reads (and locks) the committed row instead."""
-    counter, _created = QueueCounter.objects.select_for_update().get_or_create(
-        outlet=outlet, day=day
-    )
-    QueueCounter.objects.filter(pk=counter.pk).update(last_number=F("last_number") + 1)
-    return counter.last_number + 1
+    until the caller's transaction ends (core.sequences)."""
+    return counter_next(QueueCounter, field="last_number", outlet=outlet, day=day)
 
 
 @transaction.atomic
